@@ -14,6 +14,7 @@ enum class DomErrorName {
   syntax_error,          ///< "SyntaxError": bad URL, subprotocol or close reason.
   invalid_state_error,   ///< "InvalidStateError": send() while CONNECTING.
   invalid_access_error,  ///< "InvalidAccessError": close() with a reserved code.
+  security_error,        ///< "SecurityError": ws: from an https page (mixed content).
 };
 
 /// The exception name exactly as `DOMException.name` spells it.
@@ -22,6 +23,7 @@ enum class DomErrorName {
     case DomErrorName::syntax_error: return "SyntaxError";
     case DomErrorName::invalid_state_error: return "InvalidStateError";
     case DomErrorName::invalid_access_error: return "InvalidAccessError";
+    case DomErrorName::security_error: return "SecurityError";
   }
   return "Error";
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, the README's `npm test`: set up, build, then the three
+# layers. Native and wasm unit tests (doctest through CTest), then the browser
+# tests (node:test in headless Chromium). Ends with node's test-runner summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh native wasm-debug wasm-release
+
+echo "== unit tests, native (g++)"
+ctest --preset native
+echo "== unit tests, wasm under Node"
+NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
+echo "== browser tests (Chromium)"
+node --test --test-concurrency=1 tests/browser/

@@ -1,0 +1,14 @@
+// Emscripten --js-library: the imports through which websocket_bindings.cpp
+// reaches the JS face. The JS face passes its sink as Module.wasmchatSink when
+// it instantiates the module (web/module.js); pointers are only valid during
+// the call.
+var WasmchatEventSink = {
+  wasmchat_js_open: function(sink) { Module['wasmchatSink'].open(sink); },
+  wasmchat_js_message: function(sink, isText, data, length) { Module['wasmchatSink'].message(sink, isText, data, length); },
+  wasmchat_js_error: function(sink) { Module['wasmchatSink'].error(sink); },
+  wasmchat_js_close: function(sink, code, wasClean, reason, length) { Module['wasmchatSink'].close(sink, code, wasClean, reason, length); },
+  wasmchat_js_reject: function(name, nameLength, message, messageLength) { Module['wasmchatSink'].reject(name, nameLength, message, messageLength); },
+  wasmchat_js_string: function(text, length) { Module['wasmchatSink'].string(text, length); },
+};
+
+mergeInto(LibraryManager.library, WasmchatEventSink);

@@ -1,0 +1,138 @@
+// C ABI over wasmchat::WebSocket for the JS face (web/wasm-websocket.js).
+// Bindings only: every rule lives in src/websocket/. Nothing here throws;
+// failures are handed to JS through wasmchat_js_reject() and signalled by the
+// return value, so no JS exception ever unwinds through wasm frames.
+#include <emscripten/emscripten.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "websocket/browser_websocket.hpp"
+
+// Implemented by event_sink.js: they forward to the JS face's sink object.
+extern "C" {
+void wasmchat_js_open(int sink);
+void wasmchat_js_message(int sink, int is_text, const void* data, std::size_t length);
+void wasmchat_js_error(int sink);
+void wasmchat_js_close(int sink, int code, int was_clean, const char* reason, std::size_t length);
+void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
+void wasmchat_js_string(const char* text, std::size_t length);
+}
+
+namespace {
+
+using wasmchat::WebSocket;
+
+bool report(const wasmchat::Status& status) {
+  if (status) return true;
+  const auto name = wasmchat::to_string(status.error().name);
+  wasmchat_js_reject(name.data(), name.size(), status.error().message.data(), status.error().message.size());
+  return false;
+}
+
+/// Protocols arrive as one buffer of (uint32 length, bytes) records, so that
+/// any string, even one with NULs or commas, reaches the C++ validation intact.
+std::vector<std::string> decode_protocols(const char* records, std::size_t length) {
+  std::vector<std::string> protocols;
+  for (std::size_t at = 0; at + 4 <= length;) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, records + at, 4);
+    at += 4;
+    protocols.emplace_back(records + at, size);
+    at += size;
+  }
+  return protocols;
+}
+
+void forward_events(WebSocket& socket, int sink) {
+  socket.on_event([sink](const wasmchat::WebSocketEvent& event) {
+    std::visit(
+        [sink](const auto& e) {
+          using Event = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<Event, wasmchat::OpenEvent>) {
+            wasmchat_js_open(sink);
+          } else if constexpr (std::is_same_v<Event, wasmchat::MessageEvent>) {
+            if (const auto* text = std::get_if<std::string_view>(&e.data)) {
+              wasmchat_js_message(sink, 1, text->data(), text->size());
+            } else {
+              const auto& bytes = std::get<std::span<const std::byte>>(e.data);
+              wasmchat_js_message(sink, 0, bytes.data(), bytes.size());
+            }
+          } else if constexpr (std::is_same_v<Event, wasmchat::ErrorEvent>) {
+            wasmchat_js_error(sink);
+          } else {
+            wasmchat_js_close(sink, e.code, e.was_clean, e.reason.data(), e.reason.size());
+          }
+        },
+        event);
+  });
+}
+
+void return_string(const std::string& value) { wasmchat_js_string(value.data(), value.size()); }
+
+}  // namespace
+
+extern "C" {
+
+/// Returns the new socket, or null after rejecting. Events go to `sink`.
+EMSCRIPTEN_KEEPALIVE WebSocket* wasmchat_websocket_connect(const char* url, std::size_t url_length,
+                                                           const char* protocols, std::size_t protocols_length,
+                                                           int sink) {
+  const auto list = decode_protocols(protocols, protocols_length);
+  auto socket = WebSocket::connect(std::string_view(url, url_length), list);
+  if (!socket) {
+    report(socket.error());
+    return nullptr;
+  }
+  forward_events(*socket.value(), sink);
+  return socket.value().release();
+}
+
+EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_destroy(WebSocket* socket) { delete socket; }
+
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_text(WebSocket* socket, const char* text, std::size_t length) {
+  return report(socket->send(std::string_view(text, length)));
+}
+
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_binary(WebSocket* socket, const std::byte* data, std::size_t length) {
+  return report(socket->send(std::span<const std::byte>(data, length)));
+}
+
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_check_can_send(const WebSocket* socket) {
+  return report(socket->check_can_send());
+}
+
+/// `code` < 0: no code given.
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_close(WebSocket* socket, int code, const char* reason,
+                                                  std::size_t length) {
+  const auto given = code < 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(code));
+  return report(socket->close(given, std::string_view(reason, length)));
+}
+
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_ready_state(const WebSocket* socket) {
+  return static_cast<int>(socket->ready_state());
+}
+
+/// A double, not a uint64: exact up to 2^53 bytes and needs no BigInt in JS.
+EMSCRIPTEN_KEEPALIVE double wasmchat_websocket_buffered_amount(const WebSocket* socket) {
+  return static_cast<double>(socket->buffered_amount());
+}
+
+EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_url(const WebSocket* socket) { return_string(socket->url()); }
+EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_protocol(const WebSocket* socket) { return_string(socket->protocol()); }
+EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_extensions(const WebSocket* socket) { return_string(socket->extensions()); }
+
+/// 0 = blob, 1 = arraybuffer.
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_binary_type(const WebSocket* socket) {
+  return socket->binary_type() == wasmchat::BinaryType::arraybuffer ? 1 : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_set_binary_type(WebSocket* socket, int arraybuffer) {
+  socket->set_binary_type(arraybuffer ? wasmchat::BinaryType::arraybuffer : wasmchat::BinaryType::blob);
+}
+
+}  // extern "C"

@@ -1,0 +1,191 @@
+#include "websocket/browser_websocket.hpp"
+
+#include <emscripten/websocket.h>
+
+#include <utility>
+
+#include "websocket/close_code.hpp"
+#include "websocket/subprotocols.hpp"
+#include "websocket/url.hpp"
+#include "websocket/utf8.hpp"
+
+// Our own half of the JS glue (browser_websocket.js), for what websocket.h
+// gets wrong in 3.1.6; each function's comment there names the trap.
+extern "C" {
+std::size_t wasmchat_ws_base_url(char* buffer, std::size_t capacity);
+int wasmchat_ws_is_secure_context();
+void wasmchat_ws_send_text(int handle, const char* text, std::size_t length);
+void wasmchat_ws_close(int handle, int code, const char* reason, std::size_t length);
+void wasmchat_ws_listen_close(int handle, void* self,
+                              void (*callback)(void*, int, int, const char*, std::size_t));
+void wasmchat_ws_release(int handle);
+}
+
+namespace wasmchat {
+namespace {
+
+std::string document_base_url() {
+  // The capacity passed includes the slot for the terminating NUL.
+  std::string base(256, '\0');
+  std::size_t length = wasmchat_ws_base_url(base.data(), base.size() + 1);
+  if (length > base.size()) {
+    base.resize(length);
+    length = wasmchat_ws_base_url(base.data(), base.size() + 1);
+  }
+  base.resize(length);
+  return base;
+}
+
+/// Chromium refuses ws: from a secure page with SecurityError, thrown from
+/// `new WebSocket` itself; a JS exception there would unwind through our wasm
+/// frames without running destructors, so the check has to happen here first.
+/// Loopback hosts are "potentially trustworthy" and allowed (Mixed Content spec).
+Status check_mixed_content(std::string_view url) {
+  if (url.rfind("ws://", 0) != 0 || !wasmchat_ws_is_secure_context()) return success();
+  const std::string_view rest = url.substr(5);
+  const std::string_view host = rest.substr(0, rest.find_first_of(":/"));
+  if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return success();
+  return DomError{DomErrorName::security_error,
+                  "An insecure WebSocket connection may not be initiated from a page loaded over HTTPS."};
+}
+
+std::string read_string(int handle, EMSCRIPTEN_RESULT (*length_of)(int, int*),
+                        EMSCRIPTEN_RESULT (*read)(int, char*, int)) {
+  int length = 0;  // includes the terminating NUL
+  if (length_of(handle, &length) != EMSCRIPTEN_RESULT_SUCCESS || length <= 1) return {};
+  std::string value(static_cast<std::size_t>(length), '\0');
+  if (read(handle, value.data(), length) != EMSCRIPTEN_RESULT_SUCCESS) return {};
+  value.resize(static_cast<std::size_t>(length - 1));
+  return value;
+}
+
+}  // namespace
+
+struct WebSocket::Callbacks {
+  static EM_BOOL open(int, const EmscriptenWebSocketOpenEvent*, void* self) {
+    static_cast<WebSocket*>(self)->dispatch(OpenEvent{});
+    return EM_TRUE;
+  }
+
+  static EM_BOOL message(int, const EmscriptenWebSocketMessageEvent* event, void* self) {
+    MessageEvent message;
+    if (event->isText) {
+      // numBytes counts the NUL that websocket.h appends; interior U+0000 are
+      // real characters, so the length must come from numBytes, not strlen.
+      const std::size_t length = event->numBytes > 0 ? event->numBytes - 1 : 0;
+      message.data = std::string_view(reinterpret_cast<const char*>(event->data), length);
+    } else {
+      message.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(event->data), event->numBytes);
+    }
+    static_cast<WebSocket*>(self)->dispatch(message);
+    return EM_TRUE;
+  }
+
+  static EM_BOOL error(int, const EmscriptenWebSocketErrorEvent*, void* self) {
+    static_cast<WebSocket*>(self)->dispatch(ErrorEvent{});
+    return EM_TRUE;
+  }
+
+  static void close(void* self, int code, int was_clean, const char* reason, std::size_t length) {
+    static_cast<WebSocket*>(self)->dispatch(
+        CloseEvent{static_cast<std::uint16_t>(code), std::string(reason, length), was_clean != 0});
+  }
+};
+
+Result<std::unique_ptr<WebSocket>> WebSocket::connect(std::string_view url,
+                                                      std::span<const std::string> protocols) {
+  auto resolved = resolve_websocket_url(url, document_base_url());
+  if (!resolved) return resolved.error();
+  if (auto status = validate_subprotocols(protocols); !status) return status.error();
+  if (auto status = check_mixed_content(resolved.value()); !status) return status.error();
+
+  // An empty list must be passed as null: websocket.h would turn "" into [""],
+  // which the browser rejects with a SyntaxError thrown through our frames.
+  const std::string joined = join_subprotocols(protocols);
+  EmscriptenWebSocketCreateAttributes attributes{};
+  emscripten_websocket_init_create_attributes(&attributes);
+  attributes.url = resolved.value().c_str();
+  attributes.protocols = joined.empty() ? nullptr : joined.c_str();
+  const int handle = emscripten_websocket_new(&attributes);
+  if (handle <= 0) {
+    return DomError{DomErrorName::syntax_error, "WebSocket is not supported here."};
+  }
+
+  std::unique_ptr<WebSocket> socket(new WebSocket(handle, std::move(resolved).value()));
+  WebSocket* self = socket.get();
+  emscripten_websocket_set_onopen_callback(handle, self, &Callbacks::open);
+  emscripten_websocket_set_onmessage_callback(handle, self, &Callbacks::message);
+  emscripten_websocket_set_onerror_callback(handle, self, &Callbacks::error);
+  // websocket.h's own onclose copies the reason as a C string and so cuts it
+  // at the first U+0000; ours passes its length.
+  wasmchat_ws_listen_close(handle, self, &Callbacks::close);
+  return socket;
+}
+
+WebSocket::WebSocket(int handle, std::string url) : handle_(handle), url_(std::move(url)) {}
+
+WebSocket::~WebSocket() { wasmchat_ws_release(handle_); }
+
+void WebSocket::on_event(Handler handler) {
+  handler_ = handler ? std::make_shared<const Handler>(std::move(handler)) : nullptr;
+}
+
+void WebSocket::dispatch(const WebSocketEvent& event) {
+  // Copy first: the handler may destroy *this, and with it handler_.
+  const std::shared_ptr<const Handler> handler = handler_;
+  if (handler) (*handler)(event);
+}
+
+Status WebSocket::check_can_send() const {
+  if (ready_state() == ReadyState::connecting) {
+    return DomError{DomErrorName::invalid_state_error, "Still in CONNECTING state."};
+  }
+  return success();
+}
+
+Status WebSocket::send(std::string_view text) {
+  if (auto status = check_can_send(); !status) return status;
+  // JS strings always encode to valid UTF-8; a C++ caller could pass anything,
+  // and TextDecoder would silently turn it into U+FFFD on the wire.
+  if (!utf8::is_valid(text)) return DomError{DomErrorName::syntax_error, "The message must be valid UTF-8."};
+  // Not emscripten_websocket_send_utf8_text: it reads a C string and so stops
+  // at the first U+0000.
+  wasmchat_ws_send_text(handle_, text.data(), text.size());
+  return success();
+}
+
+Status WebSocket::send(std::span<const std::byte> bytes) {
+  if (auto status = check_can_send(); !status) return status;
+  emscripten_websocket_send_binary(handle_, const_cast<std::byte*>(bytes.data()),
+                                   static_cast<std::uint32_t>(bytes.size()));
+  return success();
+}
+
+Status WebSocket::close(std::optional<std::uint16_t> code, std::string_view reason) {
+  if (auto status = validate_close(code, reason); !status) return status;
+  // Not emscripten_websocket_close: it reads the reason as a C string.
+  wasmchat_ws_close(handle_, code ? *code : -1, reason.data(), reason.size());
+  return success();
+}
+
+ReadyState WebSocket::ready_state() const {
+  unsigned short state = 3;
+  emscripten_websocket_get_ready_state(handle_, &state);
+  return static_cast<ReadyState>(state);
+}
+
+std::uint64_t WebSocket::buffered_amount() const {
+  unsigned long long amount = 0;
+  emscripten_websocket_get_buffered_amount(handle_, &amount);
+  return amount;
+}
+
+std::string WebSocket::protocol() const {
+  return read_string(handle_, &emscripten_websocket_get_protocol_length, &emscripten_websocket_get_protocol);
+}
+
+std::string WebSocket::extensions() const {
+  return read_string(handle_, &emscripten_websocket_get_extensions_length, &emscripten_websocket_get_extensions);
+}
+
+}  // namespace wasmchat

@@ -1,0 +1,88 @@
+// Our half of the JS glue for browser_websocket.cpp, as an Emscripten
+// --js-library. Each function replaces a websocket.h call that loses data or
+// leaks in Emscripten 3.1.6:
+// https://github.com/emscripten-core/emscripten/blob/3.1.6/src/library_websocket.js
+// Sockets stay in websocket.h's own table (WS.sockets), so both halves agree on handles.
+
+var WasmchatBrowserWebSocket = {
+  // Created on first use: library objects are serialized at link time.
+  $wasmchatText: {
+    decoder: null,
+    encoder: null,
+    // Non-fatal, like the browser; the C++ side validates UTF-8 before sending.
+    decode: function(pointer, length) {
+      wasmchatText.decoder = wasmchatText.decoder || new TextDecoder();
+      return wasmchatText.decoder.decode(HEAPU8.subarray(pointer, pointer + length));
+    },
+    encode: function(text) {
+      wasmchatText.encoder = wasmchatText.encoder || new TextEncoder();
+      return wasmchatText.encoder.encode(text);
+    },
+  },
+
+  // The document's base URL, which relative WebSocket URLs resolve against.
+  // Writes it (with a NUL) only when it fits in `capacity` bytes; returns its
+  // length in UTF-8 bytes without the NUL.
+  wasmchat_ws_base_url: function(buffer, capacity) {
+    var base = (typeof document != 'undefined' && document.baseURI) ||
+               (typeof location != 'undefined' && location.href) || '';
+    var length = lengthBytesUTF8(base);
+    if (length + 1 <= capacity) stringToUTF8(base, buffer, capacity);
+    return length;
+  },
+
+  // Mixed Content applies to pages served over https only.
+  wasmchat_ws_is_secure_context: function() {
+    return typeof location != 'undefined' && location.protocol == 'https:';
+  },
+
+  // emscripten_websocket_send_utf8_text reads a NUL-terminated string, so it
+  // cuts text at the first U+0000; this takes an explicit length.
+  wasmchat_ws_send_text__deps: ['$WS', '$wasmchatText'],
+  wasmchat_ws_send_text: function(handle, text, length) {
+    WS.sockets[handle].send(wasmchatText.decode(text, length));
+  },
+
+  // emscripten_websocket_close reads the reason as a C string; this one takes
+  // its length. code < 0 means "no code": close() with no arguments.
+  wasmchat_ws_close__deps: ['$WS', '$wasmchatText'],
+  wasmchat_ws_close: function(handle, code, reason, length) {
+    var socket = WS.sockets[handle];
+    if (code < 0) socket.close();
+    else socket.close(code, wasmchatText.decode(reason, length));
+  },
+
+  // websocket.h's onclose copies the reason with stringToUTF8 into a fixed
+  // struct that C reads as a C string, cutting it at U+0000. This passes
+  // (self, code, wasClean, reason, reasonLength); the reason buffer is freed
+  // when the callback returns.
+  wasmchat_ws_listen_close__deps: ['$WS', '$wasmchatText', 'malloc', 'free'],
+  wasmchat_ws_listen_close: function(handle, self, callback) {
+    WS.sockets[handle].onclose = function(e) {
+      var bytes = wasmchatText.encode(e.reason);
+      var reason = _malloc(bytes.length + 1);
+      HEAPU8.set(bytes, reason);
+      try {
+        {{{ makeDynCall('viiiii', 'callback') }}}(self, e.code, e.wasClean, reason, bytes.length);
+      } finally {
+        _free(reason);
+      }
+    };
+  },
+
+  // emscripten_websocket_delete in 3.1.6 runs `delete WS.sockets[socket]`
+  // with the socket object instead of its id, so the entry (and the browser
+  // socket) leaks and the handle stays usable. This detaches every handler
+  // (no event can reach freed C++ memory afterwards), closes a live socket as
+  // the spec does for a collected one (no code), and frees the entry.
+  wasmchat_ws_release__deps: ['$WS'],
+  wasmchat_ws_release: function(handle) {
+    var socket = WS.sockets[handle];
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    if (socket.readyState < 2) socket.close();
+    delete WS.sockets[handle];
+  },
+};
+
+mergeInto(LibraryManager.library, WasmchatBrowserWebSocket);

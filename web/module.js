@@ -1,0 +1,99 @@
+// The one shared instance of the wasm module, and the memory plumbing every
+// binding uses. Instantiation starts when this module is first imported and is
+// shared by everything on the page.
+import createWasmchatModule from './wasmchat.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Receivers of events from C++, by sink id (see src/bindings/event_sink.js). */
+export const sinks = new Map();
+
+let pendingString = '';
+let pendingRejection = null;
+
+const sink = {
+  open: (id) => sinks.get(id)?.open(),
+  message: (id, isText, data, length) => sinks.get(id)?.message(isText, data, length),
+  error: (id) => sinks.get(id)?.error(),
+  close: (id, code, wasClean, reason, length) => sinks.get(id)?.close(code, !!wasClean, readString(reason, length)),
+  reject: (name, nameLength, message, messageLength) => {
+    pendingRejection = new DOMException(readString(message, messageLength), readString(name, nameLength));
+  },
+  string: (text, length) => { pendingString = readString(text, length); },
+};
+
+/** The instantiated module: exports (`_wasmchat_*`), `HEAPU8`. */
+export const wasm = await createWasmchatModule({ wasmchatSink: sink });
+
+/** The heap as bytes; re-read after anything that may grow memory. */
+export const heap = () => wasm.HEAPU8;
+
+/** Decodes `length` UTF-8 bytes at `pointer` (U+0000 kept). */
+export function readString(pointer, length) {
+  return length ? decoder.decode(heap().subarray(pointer, pointer + length)) : '';
+}
+
+/** Runs a binding that reports a string through `wasmchat_js_string`, returns it. */
+export function takeString(call) {
+  call();
+  const value = pendingString;
+  pendingString = '';
+  return value;
+}
+
+/** Throws the DOMException a failed binding reported (return value 0/null). */
+export function check(result, context) {
+  if (result) return result;
+  const error = pendingRejection;
+  pendingRejection = null;
+  throw new DOMException(`Failed to ${context}: ${error.message}`, error.name);
+}
+
+// One reusable scratch area for arguments: sends do not allocate per message.
+let scratchPointer = 0;
+let scratchSize = 0;
+
+function scratch(size) {
+  if (size > scratchSize) {
+    if (scratchPointer) wasm._free(scratchPointer);
+    scratchSize = Math.max(size, 2 * scratchSize, 1024);
+    scratchPointer = wasm._malloc(scratchSize);
+  }
+  return scratchPointer;
+}
+
+/**
+ * Copies `text` into the scratch area as UTF-8 (lone surrogates become U+FFFD,
+ * as WebIDL's USVString does) and returns [pointer, length]. Valid until the
+ * next scratch use.
+ */
+export function writeString(text) {
+  const pointer = scratch(text.length * 3);
+  const { written } = encoder.encodeInto(text, heap().subarray(pointer, pointer + text.length * 3));
+  return [pointer, written];
+}
+
+/** Copies bytes into the scratch area and returns [pointer, length]. */
+export function writeBytes(bytes) {
+  const pointer = scratch(bytes.byteLength);
+  heap().set(bytes, pointer);
+  return [pointer, bytes.byteLength];
+}
+
+/** UTF-8 bytes of `text` (lone surrogates become U+FFFD). */
+export const encodeUtf8 = (text) => encoder.encode(text);
+
+/** Strings as one buffer of (uint32 little-endian length, UTF-8 bytes) records. */
+export function encodeRecords(strings) {
+  const encoded = strings.map(encodeUtf8);
+  const records = new Uint8Array(encoded.reduce((sum, bytes) => sum + 4 + bytes.length, 0));
+  const view = new DataView(records.buffer);
+  let at = 0;
+  for (const bytes of encoded) {
+    view.setUint32(at, bytes.length, true);
+    records.set(bytes, at + 4);
+    at += 4 + bytes.length;
+  }
+  return records;
+}

@@ -1,0 +1,219 @@
+// WasmWebSocket: the browser's WebSocket API, with its state and validation in
+// C++ (src/websocket/browser_websocket.cpp) and only WebIDL conversions here.
+import {
+  wasm, sinks, heap, readString, takeString, check, writeString, writeBytes, encodeUtf8, encodeRecords,
+} from './module.js';
+
+const CONSTRUCT = "construct 'WebSocket'";
+const SEND = "execute 'send' on 'WebSocket'";
+const CLOSE = "execute 'close' on 'WebSocket'";
+
+const states = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+const eventTypes = ['open', 'message', 'error', 'close'];
+
+let nextSinkId = 1;
+
+// A closed socket's C++ object lives as long as its JS object: attributes stay
+// readable and send() keeps counting bufferedAmount, as the browser's do.
+const destroyer = new FinalizationRegistry((pointer) => wasm._wasmchat_websocket_destroy(pointer));
+
+/** WebIDL `(DOMString or sequence<DOMString>) protocols = []`. */
+function toProtocolList(protocols) {
+  if (protocols === undefined) return [];
+  if (protocols !== null && typeof protocols === 'object' && Symbol.iterator in protocols) {
+    return Array.from(protocols, String);
+  }
+  return [String(protocols)];
+}
+
+/** WebIDL `[Clamp] unsigned short`: NaN -> 0, clamp, round half to even. */
+function clampUnsignedShort(value) {
+  const x = Math.min(Math.max(Number(value) || 0, 0), 65535);
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1)) return floor + 1;
+  return floor;
+}
+
+/** `(BufferSource or USVString)` as bytes or text; a Blob is handled apart. */
+function toMessage(data) {
+  if (data instanceof ArrayBuffer) return { bytes: new Uint8Array(data) };
+  if (ArrayBuffer.isView(data)) return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return { text: String(data) };
+}
+
+/**
+ * A drop-in for the browser's `WebSocket`: same constructor, constants,
+ * attributes, methods, events and DOMException names.
+ */
+export class WasmWebSocket extends EventTarget {
+  #pointer;
+  #url;
+  #origin;
+  #protocol = '';
+  #extensions = '';
+  // Sends that wait behind a Blob being read, to keep the browser's ordering.
+  #queue = null;
+  #queuedBytes = 0;
+
+  /**
+   * @param {string | URL} url ws:, wss:, http:, https: or relative to the document.
+   * @param {string | string[]} [protocols] Subprotocols to offer, in order of preference.
+   */
+  constructor(url, protocols = undefined) {
+    super();
+    if (arguments.length < 1) {
+      throw new TypeError(`Failed to ${CONSTRUCT}: 1 argument required, but only 0 present.`);
+    }
+    const urlBytes = encodeUtf8(String(url));
+    const records = encodeRecords(toProtocolList(protocols));
+    const buffer = new Uint8Array(urlBytes.length + records.length);
+    buffer.set(urlBytes);
+    buffer.set(records, urlBytes.length);
+    const [at] = writeBytes(buffer);
+    const id = nextSinkId++;
+    const pointer = check(
+      wasm._wasmchat_websocket_connect(at, urlBytes.length, at + urlBytes.length, records.length, id), CONSTRUCT);
+    this.#pointer = pointer;
+    this.#url = takeString(() => wasm._wasmchat_websocket_url(pointer));
+    this.#origin = new URL(this.#url).origin;
+    destroyer.register(this, pointer);
+    sinks.set(id, {
+      open: () => {
+        this.#protocol = takeString(() => wasm._wasmchat_websocket_protocol(pointer));
+        this.#extensions = takeString(() => wasm._wasmchat_websocket_extensions(pointer));
+        this.dispatchEvent(new Event('open'));
+      },
+      message: (isText, data, length) => {
+        let payload;
+        if (isText) {
+          payload = readString(data, length);
+        } else if (wasm._wasmchat_websocket_binary_type(pointer)) {
+          payload = heap().slice(data, data + length).buffer;
+        } else {
+          payload = new Blob([heap().subarray(data, data + length)]);
+        }
+        this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
+      },
+      error: () => this.dispatchEvent(new Event('error')),
+      close: (code, wasClean, reason) => {
+        sinks.delete(id);
+        this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
+      },
+    });
+  }
+
+  /** The resolved URL. */
+  get url() { return this.#url; }
+  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+  get readyState() { return wasm._wasmchat_websocket_ready_state(this.#pointer); }
+  /** Bytes accepted by send() and not yet handed to the network. */
+  get bufferedAmount() { return wasm._wasmchat_websocket_buffered_amount(this.#pointer) + this.#queuedBytes; }
+  /** The extensions the server selected. */
+  get extensions() { return this.#extensions; }
+  /** The subprotocol the server selected, or ''. */
+  get protocol() { return this.#protocol; }
+  /** 'blob' (default) or 'arraybuffer'; other values are ignored. */
+  get binaryType() { return wasm._wasmchat_websocket_binary_type(this.#pointer) ? 'arraybuffer' : 'blob'; }
+  set binaryType(value) {
+    if (value === 'blob' || value === 'arraybuffer') {
+      wasm._wasmchat_websocket_set_binary_type(this.#pointer, value === 'arraybuffer' ? 1 : 0);
+    }
+  }
+
+  /**
+   * Queues `data` for sending: text as a text frame, bytes or a Blob as a
+   * binary frame. InvalidStateError while CONNECTING.
+   */
+  send(data) {
+    if (arguments.length < 1) {
+      throw new TypeError(`Failed to ${SEND}: 1 argument required, but only 0 present.`);
+    }
+    check(wasm._wasmchat_websocket_check_can_send(this.#pointer), SEND);
+    if (data instanceof Blob) {
+      this.#enqueue({ blob: data, size: data.size });
+    } else if (this.#queue) {
+      const message = toMessage(data);
+      this.#enqueue({ ...message, size: message.bytes ? message.bytes.byteLength : encodeUtf8(message.text).length });
+    } else {
+      this.#transmit(toMessage(data));
+    }
+  }
+
+  /**
+   * Starts the closing handshake. `code` must be 1000 or 3000-4999
+   * (InvalidAccessError); `reason` at most 123 UTF-8 bytes (SyntaxError).
+   */
+  close(code = undefined, reason = undefined) {
+    // Chromium treats an explicitly passed `undefined` code as 0, not as absent.
+    const given = arguments.length >= 1 ? clampUnsignedShort(code) : -1;
+    const [at, length] = writeString(reason === undefined ? '' : String(reason));
+    check(wasm._wasmchat_websocket_close(this.#pointer, given, at, length), CLOSE);
+  }
+
+  #transmit(message) {
+    if (message.bytes) {
+      const [at, length] = writeBytes(message.bytes);
+      check(wasm._wasmchat_websocket_send_binary(this.#pointer, at, length), SEND);
+    } else {
+      const [at, length] = writeString(message.text);
+      check(wasm._wasmchat_websocket_send_text(this.#pointer, at, length), SEND);
+    }
+  }
+
+  // A Blob's bytes arrive asynchronously; everything sent after it waits, and
+  // counts in bufferedAmount meanwhile, as in the browser.
+  #enqueue(item) {
+    this.#queuedBytes += item.size;
+    if (this.#queue) {
+      this.#queue.push(item);
+      return;
+    }
+    this.#queue = [item];
+    this.#drain();
+  }
+
+  async #drain() {
+    while (this.#queue.length) {
+      const item = this.#queue[0];
+      const message = item.blob ? { bytes: new Uint8Array(await item.blob.arrayBuffer()) } : item;
+      this.#queue.shift();
+      this.#queuedBytes -= item.size;
+      this.#transmit(message);
+    }
+    this.#queue = null;
+  }
+}
+
+for (const [name, value] of Object.entries(states)) {
+  const descriptor = { value, enumerable: true };
+  Object.defineProperty(WasmWebSocket, name, descriptor);
+  Object.defineProperty(WasmWebSocket.prototype, name, descriptor);
+}
+
+// Event handler attributes (HTML "event handler IDL attributes"): the first
+// non-null assignment registers one listener at that point in the listener
+// list; later assignments swap the handler in place; null removes it.
+for (const type of eventTypes) {
+  const handlers = new WeakMap();
+  Object.defineProperty(WasmWebSocket.prototype, `on${type}`, {
+    enumerable: true,
+    configurable: true,
+    get() { return handlers.get(this)?.handler ?? null; },
+    set(value) {
+      const handler = typeof value === 'function' ? value : null;
+      let entry = handlers.get(this);
+      if (!handler) {
+        if (entry) this.removeEventListener(type, entry.listener);
+        handlers.delete(this);
+        return;
+      }
+      if (!entry) {
+        entry = { handler, listener: (event) => entry.handler.call(this, event) };
+        handlers.set(this, entry);
+        this.addEventListener(type, entry.listener);
+      }
+      entry.handler = handler;
+    },
+  });
+}
