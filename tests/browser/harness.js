@@ -232,7 +232,36 @@ async function runScenario({ src, side, arg }) {
 }
 
 // ---------------------------------------------------------------------------
-// Node side.
+// Node side: expected values, described the way the page describes data.
+
+function fnv1a(units) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < units.length; i++) {
+    h ^= units[i];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** How the page describes a received string message `s`. */
+export function text(s) {
+  if (s.length <= 256) return { type: 'string', length: s.length, json: JSON.stringify(s) };
+  const units = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
+  return { type: 'string', length: s.length, fnv: fnv1a(units) };
+}
+
+/** How the page describes a received binary message of `type` ('ArrayBuffer' or 'Blob'). */
+export function binary(type, bytes) {
+  const u8 = Uint8Array.from(bytes);
+  const body = u8.length <= 256 ? { byteLength: u8.length, bytes: Array.from(u8) }
+    : { byteLength: u8.length, fnv: fnv1a(u8) };
+  // Blobs built from WebSocket messages have no MIME type.
+  return type === 'Blob' ? { type, blobType: '', ...body } : { type, ...body };
+}
+
+// ---------------------------------------------------------------------------
+// Node side: running scenarios.
 
 const servers = new WeakMap();
 

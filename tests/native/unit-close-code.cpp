@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "websocket/close_code.hpp"
@@ -11,7 +12,7 @@ TEST_CASE("close codes a script may use: 1000 and 3000-4999") {
   CHECK(wasmchat::is_closable_by_script(1000));
   CHECK(wasmchat::is_closable_by_script(3000));
   CHECK(wasmchat::is_closable_by_script(4999));
-  for (const std::uint16_t code : {0, 999, 1001, 1005, 1006, 1011, 2999, 5000, 65535}) {
+  for (const std::uint16_t code : std::initializer_list<std::uint16_t>{0, 999, 1001, 1005, 1006, 1011, 2999, 5000, 65535}) {
     CAPTURE(code);
     CHECK_FALSE(wasmchat::is_closable_by_script(code));
     const auto status = validate_close(code, "");

@@ -1,0 +1,195 @@
+// The closing handshake from both sides, and connections that end without one.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser } from './harness.js';
+
+// The fields these tests check; the full events are still compared native vs wasm.
+const brief = (events) => events.map(({ type, readyState, code, reason, wasClean }) =>
+  (type === 'close' ? { type, readyState, code, reason, wasClean } : { type, readyState }));
+
+// Opens /echo, calls close(...args) once it is open and waits for the close event.
+async function clientClose({ ctor, h, arg: args }) {
+  const ws = await h.open(ctor, h.url('/echo'));
+  const rec = h.record(ws);
+  const closed = h.waitFor(ws, 'close');
+  ws.close(...args);
+  const readyStateAfterClose = ws.readyState;
+  await closed;
+  return { readyStateAfterClose, events: rec.events.map(({ type, code, reason, wasClean }) => ({ type, code, reason, wasClean })) };
+}
+
+// The server (ws) answers a close frame with the same code and reason, so the
+// client's close event repeats what the client sent.
+function checkClientClose(native, { sent, echoed = sent }) {
+  assert.equal(native.readyStateAfterClose, 2);
+  assert.deepStrictEqual(native.events, [{ type: 'close', wasClean: true, ...echoed }]);
+  assert.deepStrictEqual({ code: native.server[0].closeCode, reason: native.server[0].closeReason }, sent);
+}
+
+describe('close', () => {
+  const h = useBrowser();
+
+  test('close() with no arguments: the server sees 1005 (no status code)', async () => {
+    const { native, wasm } = await h.both(clientClose, []);
+    assert.deepStrictEqual(wasm, native);
+    checkClientClose(native, { sent: { code: 1005, reason: '' } });
+  });
+
+  test('close(1000)', async () => {
+    const { native, wasm } = await h.both(clientClose, [1000]);
+    assert.deepStrictEqual(wasm, native);
+    checkClientClose(native, { sent: { code: 1000, reason: '' } });
+  });
+
+  test('close(3000, reason) and close(4999, reason)', async () => {
+    for (const args of [[3000, 'three thousand'], [4999, 'upper bound']]) {
+      const { native, wasm } = await h.both(clientClose, args);
+      assert.deepStrictEqual(wasm, native, `close(${args})`);
+      checkClientClose(native, { sent: { code: args[0], reason: args[1] } });
+    }
+  });
+
+  test('a reason with U+0000 and multi-byte characters reaches the server exactly', async () => {
+    const reason = 'a\u0000é中😀\u0000';
+    const { native, wasm } = await h.both(clientClose, [4000, reason]);
+    assert.deepStrictEqual(wasm, native);
+    checkClientClose(native, { sent: { code: 4000, reason } });
+  });
+
+  test('a reason of exactly 123 UTF-8 bytes is accepted', async () => {
+    for (const reason of ['r'.repeat(123), 'é'.repeat(61) + 'r']) {
+      const { native, wasm } = await h.both(clientClose, [1000, reason]);
+      assert.deepStrictEqual(wasm, native);
+      checkClientClose(native, { sent: { code: 1000, reason } });
+    }
+  });
+
+  // The reason is a USVString: an unpaired surrogate becomes U+FFFD (3 bytes).
+  test('a lone surrogate in the reason is sent as U+FFFD', async () => {
+    const { native, wasm } = await h.both(clientClose, [1000, 'x\ud800']);
+    assert.deepStrictEqual(wasm, native);
+    checkClientClose(native, { sent: { code: 1000, reason: 'x\ufffd' } });
+  });
+
+  // Chromium 156 quirk: the code is an [Clamp] unsigned short, but fractions
+  // are truncated rather than rounded half-to-even, so 4999.5 is accepted
+  // and sent as 4999. Strings go through ToNumber.
+  test('fractional and string codes are converted before validation (Chromium truncates)', async () => {
+    for (const [arg, sent] of [[1000.5, 1000], [4999.5, 4999], [3000.9, 3000], ['1000', 1000], [' 3001 ', 3001]]) {
+      const { native, wasm } = await h.both(clientClose, [arg]);
+      assert.deepStrictEqual(wasm, native, `close(${JSON.stringify(arg)})`);
+      checkClientClose(native, { sent: { code: sent, reason: '' } });
+    }
+  });
+
+  test('calling close() again while CLOSING or after CLOSED is a no-op', async () => {
+    const { native, wasm } = await h.both(async ({ ctor, h }) => {
+      const ws = await h.open(ctor, h.url('/echo'));
+      const rec = h.record(ws);
+      const closed = h.waitFor(ws, 'close');
+      ws.close(3000, 'first');
+      const second = h.attempt(() => ws.close(4000, 'second'));
+      const readyState = ws.readyState;
+      await closed;
+      const third = h.attempt(() => ws.close(4001, 'third'));
+      // Give a stray second close event a chance to show up without a fixed
+      // sleep: a full open/close round trip on another socket.
+      const probe = await h.open(ctor, h.url('/echo'));
+      await h.closeAndWait(probe);
+      return { second, third, readyState, events: rec.events };
+    });
+    assert.deepStrictEqual(wasm, native);
+    assert.deepStrictEqual(native.second, { threw: false });
+    assert.deepStrictEqual(native.third, { threw: false });
+    assert.equal(native.readyState, 2);
+    assert.deepStrictEqual(brief(native.events), [{ type: 'close', readyState: 3, code: 3000, reason: 'first', wasClean: true }]);
+    assert.deepStrictEqual([native.server[0].closeCode, native.server[0].closeReason], [3000, 'first']);
+  });
+
+  test('server-initiated close: the client sees the code and reason, wasClean, and echoes them', async () => {
+    const reason = 'server says bye \u0000 é 😀';
+    const { native, wasm } = await h.both(async ({ ctor, h, arg }) => {
+      const ws = new ctor(h.url(`/close?code=4002&reason=${encodeURIComponent(arg)}`));
+      const rec = h.record(ws);
+      await h.waitFor(ws, 'close');
+      return { events: rec.events };
+    }, reason);
+    assert.deepStrictEqual(wasm, native);
+    assert.deepStrictEqual(brief(native.events), [
+      { type: 'open', readyState: 1 },
+      { type: 'close', readyState: 3, code: 4002, reason, wasClean: true },
+    ]);
+    // Chromium answers a close frame with the code and reason it received.
+    assert.deepStrictEqual([native.server[0].closeCode, native.server[0].closeReason], [4002, reason]);
+  });
+
+  test('/send-then-close: messages, then close 4001 "done"', async () => {
+    const { native, wasm } = await h.both(async ({ ctor, h }) => {
+      const ws = new ctor(h.url('/send-then-close'));
+      const rec = h.record(ws);
+      await h.waitFor(ws, 'close');
+      return { events: rec.events };
+    });
+    assert.deepStrictEqual(wasm, native);
+    assert.deepStrictEqual(brief(native.events), [
+      { type: 'open', readyState: 1 },
+      { type: 'message', readyState: 1 },
+      { type: 'message', readyState: 1 },
+      { type: 'message', readyState: 1 },
+      { type: 'close', readyState: 3, code: 4001, reason: 'done', wasClean: true },
+    ]);
+  });
+
+  // Spec: close() while CONNECTING fails the connection: error, then close 1006.
+  // Whether the handshake reached the server first is a race, so the server
+  // side is not compared.
+  test('close() while CONNECTING fails the connection', async () => {
+    const { native, wasm } = await h.both(async ({ ctor, h }) => {
+      const ws = new ctor(h.url('/echo'));
+      const rec = h.record(ws);
+      const closed = h.waitFor(ws, 'close');
+      ws.close(1000, 'never mind');
+      const readyStateAfterClose = ws.readyState;
+      await closed;
+      return { readyStateAfterClose, events: rec.events };
+    }, null, { server: false });
+    assert.deepStrictEqual(wasm, native);
+    assert.equal(native.readyStateAfterClose, 2);
+    assert.deepStrictEqual(brief(native.events), [
+      { type: 'error', readyState: 3 },
+      { type: 'close', readyState: 3, code: 1006, reason: '', wasClean: false },
+    ]);
+  });
+
+  // Chromium fires no error event for a connection lost after open.
+  test('/drop: a TCP drop after open closes with 1006, wasClean false, and no error event', async () => {
+    const { native, wasm } = await h.both(async ({ ctor, h }) => {
+      const ws = new ctor(h.url('/drop'));
+      const rec = h.record(ws);
+      await h.waitFor(ws, 'close');
+      return { events: rec.events };
+    });
+    assert.deepStrictEqual(wasm, native);
+    assert.deepStrictEqual(brief(native.events), [
+      { type: 'open', readyState: 1 },
+      { type: 'close', readyState: 3, code: 1006, reason: '', wasClean: false },
+    ]);
+    assert.equal(native.server[0].closeCode, 1006);
+  });
+
+  test('/refuse: a 403 handshake response fires error then close 1006', async () => {
+    h.allowConsoleErrors(/^WebSocket connection to '.*\/refuse' failed: .*403/);
+    const { native, wasm } = await h.both(async ({ ctor, h }) => {
+      const ws = new ctor(h.url('/refuse'));
+      const rec = h.record(ws);
+      await h.waitFor(ws, 'close');
+      return { events: rec.events };
+    });
+    assert.deepStrictEqual(wasm, native);
+    assert.deepStrictEqual(brief(native.events), [
+      { type: 'error', readyState: 3 },
+      { type: 'close', readyState: 3, code: 1006, reason: '', wasClean: false },
+    ]);
+    assert.equal(native.server[0].refused, true);
+  });
+});
