@@ -26,13 +26,13 @@ function toProtocolList(protocols) {
   return [String(protocols)];
 }
 
-/** WebIDL `[Clamp] unsigned short`: NaN -> 0, clamp, round half to even. */
+/**
+ * `[Clamp] unsigned short` as Chromium 156 converts it: NaN -> 0, clamp to
+ * 0-65535, then truncate. (WebIDL says round half to even; Chromium accepts
+ * close(4999.5) as 4999, and drop-in means matching the browser.)
+ */
 function clampUnsignedShort(value) {
-  const x = Math.min(Math.max(Number(value) || 0, 0), 65535);
-  const floor = Math.floor(x);
-  const fraction = x - floor;
-  if (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1)) return floor + 1;
-  return floor;
+  return Math.trunc(Math.min(Math.max(Number(value) || 0, 0), 65535));
 }
 
 /** `(BufferSource or USVString)` as bytes or text; a Blob is handled apart. */
@@ -185,6 +185,12 @@ export class WasmWebSocket extends EventTarget {
   }
 }
 
+// WebIDL attributes and operations are enumerable; class syntax makes them not.
+for (const name of Object.getOwnPropertyNames(WasmWebSocket.prototype)) {
+  if (name !== 'constructor') Object.defineProperty(WasmWebSocket.prototype, name, { enumerable: true });
+}
+Object.defineProperty(WasmWebSocket.prototype, Symbol.toStringTag, { value: 'WebSocket', configurable: true });
+
 for (const [name, value] of Object.entries(states)) {
   const descriptor = { value, enumerable: true };
   Object.defineProperty(WasmWebSocket, name, descriptor);
@@ -193,7 +199,8 @@ for (const [name, value] of Object.entries(states)) {
 
 // Event handler attributes (HTML "event handler IDL attributes"): the first
 // non-null assignment registers one listener at that point in the listener
-// list; later assignments swap the handler in place; null removes it.
+// list; later assignments swap the handler in place; null removes it. Any
+// object is kept ([LegacyTreatNonObjectAsNull]); only callables get called.
 for (const type of eventTypes) {
   const handlers = new WeakMap();
   Object.defineProperty(WasmWebSocket.prototype, `on${type}`, {
@@ -201,7 +208,7 @@ for (const type of eventTypes) {
     configurable: true,
     get() { return handlers.get(this)?.handler ?? null; },
     set(value) {
-      const handler = typeof value === 'function' ? value : null;
+      const handler = (typeof value === 'object' || typeof value === 'function') ? value : null;
       let entry = handlers.get(this);
       if (!handler) {
         if (entry) this.removeEventListener(type, entry.listener);
@@ -209,7 +216,12 @@ for (const type of eventTypes) {
         return;
       }
       if (!entry) {
-        entry = { handler, listener: (event) => entry.handler.call(this, event) };
+        entry = {
+          handler,
+          listener: (event) => {
+            if (typeof entry.handler === 'function') entry.handler.call(this, event);
+          },
+        };
         handlers.set(this, entry);
         this.addEventListener(type, entry.listener);
       }

@@ -15,7 +15,7 @@ async function clientClose({ ctor, h, arg: args }) {
   ws.close(...args);
   const readyStateAfterClose = ws.readyState;
   await closed;
-  return { readyStateAfterClose, events: rec.events.map(({ type, code, reason, wasClean }) => ({ type, code, reason, wasClean })) };
+  return { readyStateAfterClose, events: (await rec.events()).map(({ type, code, reason, wasClean }) => ({ type, code, reason, wasClean })) };
 }
 
 // The server (ws) answers a close frame with the same code and reason, so the
@@ -42,11 +42,10 @@ describe('close', () => {
   });
 
   test('close(3000, reason) and close(4999, reason)', async () => {
-    for (const args of [[3000, 'three thousand'], [4999, 'upper bound']]) {
-      const { native, wasm } = await h.both(clientClose, args);
-      assert.deepStrictEqual(wasm, native, `close(${args})`);
-      checkClientClose(native, { sent: { code: args[0], reason: args[1] } });
-    }
+    const cases = [[3000, 'three thousand'], [4999, 'upper bound']];
+    const { native, wasm } = await h.bothEach(clientClose, cases.map((args) => [`close(${args})`, args]));
+    assert.deepStrictEqual(wasm, native);
+    for (const [code, reason] of cases) checkClientClose(native[`close(${code},${reason})`], { sent: { code, reason } });
   });
 
   test('a reason with U+0000 and multi-byte characters reaches the server exactly', async () => {
@@ -57,11 +56,10 @@ describe('close', () => {
   });
 
   test('a reason of exactly 123 UTF-8 bytes is accepted', async () => {
-    for (const reason of ['r'.repeat(123), 'é'.repeat(61) + 'r']) {
-      const { native, wasm } = await h.both(clientClose, [1000, reason]);
-      assert.deepStrictEqual(wasm, native);
-      checkClientClose(native, { sent: { code: 1000, reason } });
-    }
+    const reasons = { '123 ASCII': 'r'.repeat(123), '61 x é + 1 ASCII': 'é'.repeat(61) + 'r' };
+    const { native, wasm } = await h.bothEach(clientClose, Object.entries(reasons).map(([label, r]) => [label, [1000, r]]));
+    assert.deepStrictEqual(wasm, native);
+    for (const [label, reason] of Object.entries(reasons)) checkClientClose(native[label], { sent: { code: 1000, reason } });
   });
 
   // The reason is a USVString: an unpaired surrogate becomes U+FFFD (3 bytes).
@@ -72,14 +70,14 @@ describe('close', () => {
   });
 
   // Chromium 156 quirk: the code is an [Clamp] unsigned short, but fractions
-  // are truncated rather than rounded half-to-even, so 4999.5 is accepted
-  // and sent as 4999. Strings go through ToNumber.
+  // are truncated rather than rounded half-to-even as WebIDL says, so 4999.5
+  // is accepted and sent as 4999. Strings go through ToNumber.
   test('fractional and string codes are converted before validation (Chromium truncates)', async () => {
-    for (const [arg, sent] of [[1000.5, 1000], [4999.5, 4999], [3000.9, 3000], ['1000', 1000], [' 3001 ', 3001]]) {
-      const { native, wasm } = await h.both(clientClose, [arg]);
-      assert.deepStrictEqual(wasm, native, `close(${JSON.stringify(arg)})`);
-      checkClientClose(native, { sent: { code: sent, reason: '' } });
-    }
+    const cases = [[1000.5, 1000], [4999.5, 4999], [3000.9, 3000], [3001.5, 3001], ['1000', 1000], [' 3001 ', 3001]];
+    const label = (arg) => `close(${JSON.stringify(arg)})`;
+    const { native, wasm } = await h.bothEach(clientClose, cases.map(([arg]) => [label(arg), [arg]]));
+    assert.deepStrictEqual(wasm, native);
+    for (const [arg, code] of cases) checkClientClose(native[label(arg)], { sent: { code, reason: '' } });
   });
 
   test('calling close() again while CLOSING or after CLOSED is a no-op', async () => {
@@ -96,7 +94,7 @@ describe('close', () => {
       // sleep: a full open/close round trip on another socket.
       const probe = await h.open(ctor, h.url('/echo'));
       await h.closeAndWait(probe);
-      return { second, third, readyState, events: rec.events };
+      return { second, third, readyState, events: await rec.events() };
     });
     assert.deepStrictEqual(wasm, native);
     assert.deepStrictEqual(native.second, { threw: false });
@@ -112,7 +110,7 @@ describe('close', () => {
       const ws = new ctor(h.url(`/close?code=4002&reason=${encodeURIComponent(arg)}`));
       const rec = h.record(ws);
       await h.waitFor(ws, 'close');
-      return { events: rec.events };
+      return { events: await rec.events() };
     }, reason);
     assert.deepStrictEqual(wasm, native);
     assert.deepStrictEqual(brief(native.events), [
@@ -128,7 +126,7 @@ describe('close', () => {
       const ws = new ctor(h.url('/send-then-close'));
       const rec = h.record(ws);
       await h.waitFor(ws, 'close');
-      return { events: rec.events };
+      return { events: await rec.events() };
     });
     assert.deepStrictEqual(wasm, native);
     assert.deepStrictEqual(brief(native.events), [
@@ -151,7 +149,7 @@ describe('close', () => {
       ws.close(1000, 'never mind');
       const readyStateAfterClose = ws.readyState;
       await closed;
-      return { readyStateAfterClose, events: rec.events };
+      return { readyStateAfterClose, events: await rec.events() };
     }, null, { server: false });
     assert.deepStrictEqual(wasm, native);
     assert.equal(native.readyStateAfterClose, 2);
@@ -167,7 +165,7 @@ describe('close', () => {
       const ws = new ctor(h.url('/drop'));
       const rec = h.record(ws);
       await h.waitFor(ws, 'close');
-      return { events: rec.events };
+      return { events: await rec.events() };
     });
     assert.deepStrictEqual(wasm, native);
     assert.deepStrictEqual(brief(native.events), [
@@ -183,7 +181,7 @@ describe('close', () => {
       const ws = new ctor(h.url('/refuse'));
       const rec = h.record(ws);
       await h.waitFor(ws, 'close');
-      return { events: rec.events };
+      return { events: await rec.events() };
     });
     assert.deepStrictEqual(wasm, native);
     assert.deepStrictEqual(brief(native.events), [

@@ -11,20 +11,23 @@ const invalidState = { threw: true, name: 'InvalidStateError', isDOMException: t
 const invalidAccess = { threw: true, name: 'InvalidAccessError', isDOMException: true, isTypeError: false, code: 15 };
 const typeError = { threw: true, name: 'TypeError', isDOMException: false, isTypeError: true, code: null };
 
-// Runs `cases` ([label, JS expression using `ctor`, `ws` and `h`, expected
-// outcome]) in the page and checks native == wasm == expected, label by label.
-// `ws` is an open /echo socket; expressions that succeed must not close it.
+// Evaluates each expression (JS using `ctor`, `ws` and `h`) in the page and
+// describes its exception. With `open`, `ws` is an open /echo socket.
+async function outcomesOf({ ctor, h, arg: { exprs, open } }) {
+  const ws = open ? await h.open(ctor, h.url('/echo')) : null;
+  const outcomes = exprs.map((expr) => h.attempt(new Function('ctor', 'ws', 'h', `return ${expr};`).bind(null, ctor, ws, h)));
+  const readyStateAfter = ws?.readyState ?? null;
+  if (ws) await h.closeAndWait(ws);
+  return { outcomes, readyStateAfter };
+}
+
+// Runs `cases` ([label, expression, expected outcome]) through outcomesOf and
+// checks native == wasm == expected, label by label.
 async function checkOutcomes(h, cases, { open = true, server } = {}) {
-  const { native, wasm } = await h.both(async ({ ctor, h, arg: { exprs, open } }) => {
-    const ws = open ? await h.open(ctor, h.url('/echo')) : null;
-    const outcomes = exprs.map((expr) => h.attempt(new Function('ctor', 'ws', 'h', `return ${expr};`).bind(null, ctor, ws, h)));
-    const readyStateAfter = ws?.readyState ?? null;
-    if (ws) await h.closeAndWait(ws);
-    return { outcomes, readyStateAfter };
-  }, { exprs: cases.map((c) => c[1]), open }, { server });
-  assert.deepStrictEqual(wasm, native);
-  const byLabel = (o) => Object.fromEntries(cases.map(([label], i) => [label, o.outcomes[i]]));
-  assert.deepStrictEqual(byLabel(native), Object.fromEntries(cases.map(([label, , expected]) => [label, expected])));
+  const { native, wasm } = await h.both(outcomesOf, { exprs: cases.map((c) => c[1]), open }, { server });
+  const labelled = (o) => (o.outcomes ? { ...o, outcomes: Object.fromEntries(cases.map(([label], i) => [label, o.outcomes[i]])) } : o);
+  assert.deepStrictEqual(labelled(wasm), labelled(native));
+  assert.deepStrictEqual(labelled(native).outcomes, Object.fromEntries(cases.map(([label, , expected]) => [label, expected])));
   return native;
 }
 
@@ -159,14 +162,17 @@ describe('exceptions', () => {
   });
 
   test('close(): accepted oddities (Chromium 156 truncates fractions)', async () => {
-    for (const [label, expr, code] of [
+    const cases = [
       ['1000.5', 'ws.close(1000.5)', 1000],
       ['4999.5', 'ws.close(4999.5)', 4999],
       ['123-byte reason', "ws.close(1000, 'r'.repeat(123))", 1000],
-    ]) {
-      const native = await checkOutcomes(h, [[label, expr, ok]]);
-      assert.equal(native.readyStateAfter, 2, label);
-      assert.equal(native.server[0].closeCode, code, label);
+    ];
+    const { native, wasm } = await h.bothEach(outcomesOf, cases.map(([label, expr]) => [label, { exprs: [expr], open: true }]));
+    assert.deepStrictEqual(wasm, native);
+    for (const [label, , code] of cases) {
+      assert.deepStrictEqual(native[label].outcomes, [ok], label);
+      assert.equal(native[label].readyStateAfter, 2, label);
+      assert.equal(native[label].server[0].closeCode, code, label);
     }
   });
 });

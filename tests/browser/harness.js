@@ -10,7 +10,7 @@ import path from 'node:path';
 import { before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startTestServer, distDir } from './test-server.js';
+import { startTestServer, distDir } from './scenario-server.js';
 
 export const NATIVE_ONLY = process.env.WASMCHAT_NATIVE_ONLY === '1';
 
@@ -130,8 +130,9 @@ function installPageHelpers() {
     return d;
   }
 
-  // Records every event of `types` on ws, in dispatch order. Message payloads
-  // (Blobs must be read asynchronously) are filled in by `await rec.settled()`.
+  // Records every event of `types` on ws, in dispatch order. `await rec.events()`
+  // returns them once every message payload is described (Blobs are read
+  // asynchronously, so the list is not exposed before that).
   function record(ws, types = ['open', 'message', 'error', 'close']) {
     const events = [];
     const pending = [];
@@ -142,7 +143,7 @@ function installPageHelpers() {
         if (e.type === 'message') pending.push(describeData(e.data).then((data) => { entry.data = data; }));
       });
     }
-    return { events, settled: async () => { await Promise.all(pending); return events; } };
+    return { events: async () => { await Promise.all(pending); return events; } };
   }
 
   // Collects the next n message payloads (described), failing if the socket closes first.
@@ -336,6 +337,20 @@ export async function both(page, scenario, arg = null, { server: captureServer =
 }
 
 /**
+ * both() once per [label, arg] pair; returns { native, wasm } keyed by label,
+ * so one assert.deepStrictEqual(wasm, native) reports every case that differs.
+ */
+export async function bothEach(page, scenario, cases, opts) {
+  const out = { native: {}, wasm: {} };
+  for (const [label, arg] of cases) {
+    const run = await both(page, scenario, arg, opts);
+    out.native[label] = run.native;
+    out.wasm[label] = run.wasm;
+  }
+  return out;
+}
+
+/**
  * Registers node:test hooks for one browser (and one server) per test file and
  * a fresh page per test, and checks after each test that the page logged no
  * console errors or page errors other than those the test allowed.
@@ -349,6 +364,7 @@ export function useBrowser() {
     /** Console errors matching any of these patterns are expected in this test. */
     allowConsoleErrors(...patterns) { ctx.allowed.push(...patterns); },
     both: (scenario, arg, opts) => both(ctx.page, scenario, arg, opts),
+    bothEach: (scenario, cases, opts) => bothEach(ctx.page, scenario, cases, opts),
   };
   let current = null;
 
@@ -363,10 +379,12 @@ export function useBrowser() {
   });
   beforeEach(async () => {
     ctx.allowed = [];
+    current = null;
     current = await openPage(ctx.browser, ctx.server);
     ctx.page = current.page;
   });
   afterEach(async () => {
+    if (!current) return; // beforeEach failed and already reported why
     await current.page.close();
     const unexpected = current.consoleErrors.filter((text) => !ctx.allowed.some((re) => re.test(text)));
     assert.deepStrictEqual({ consoleErrors: unexpected, pageErrors: current.pageErrors },

@@ -59,7 +59,7 @@ describe('subprotocols', () => {
         const ws = new ctor(h.url(path), ['a', 'b']);
         const rec = h.record(ws);
         await h.waitFor(ws, 'close');
-        return { protocol: ws.protocol, events: rec.events.map((e) => [e.type, e.code, e.wasClean]) };
+        return { protocol: ws.protocol, events: (await rec.events()).map((e) => [e.type, e.code, e.wasClean]) };
       };
       return { selectsNone: await outcome('/protocol'), selectsOther: await outcome('/protocol?select=c') };
     });

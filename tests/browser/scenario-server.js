@@ -6,30 +6,21 @@
 // test can check what the server saw from the client (offered subprotocols,
 // close code and reason, message framing).
 import http from 'node:http';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { staticFiles } from '../../server/static-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
 export const distDir = path.join(repoRoot, 'dist');
+/** C++ test programs that run in the page (tests/wasm/), from the wasm-debug build. */
+export const wasmTestsDir = path.join(repoRoot, 'build', 'wasm-debug', 'tests');
 
 // The icon link stops Chromium from requesting /favicon.ico, whose 404 would
 // show up as a console error in every test.
 const BLANK_PAGE = '<!doctype html><html><head><meta charset="utf-8">' +
   '<link rel="icon" href="data:,"><title>wasmchat browser tests</title></head><body></body></html>';
-
-const CONTENT_TYPES = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  // WebAssembly.instantiateStreaming refuses anything but exactly application/wasm.
-  '.wasm': 'application/wasm',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
 
 // The fixed sequence sent by /send-then-close.
 export const SEND_THEN_CLOSE = {
@@ -38,7 +29,10 @@ export const SEND_THEN_CLOSE = {
   reason: 'done',
 };
 
-const WS_PATHS = new Set(['/echo', '/close', '/drop', '/refuse', '/stall', '/protocol', '/send-then-close']);
+const WS_PATHS = new Set(['/echo', '/close', '/drop', '/refuse', '/stall', '/protocol', '/send-then-close', '/burst']);
+
+/** How many messages /burst sends right after open. */
+export const BURST_SIZE = 200;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -70,6 +64,8 @@ export async function startTestServer({ dist = distDir } = {}) {
     return n;
   }
 
+  const serveFiles = staticFiles({ '/dist/': dist, '/wasm-tests/': wasmTestsDir });
+
   function serveHttp(req, res) {
     const { pathname } = new URL(req.url, 'http://x');
     const send = (status, type, body) => {
@@ -83,16 +79,7 @@ export async function startTestServer({ dist = distDir } = {}) {
     if (pathname === '/control/resume') {
       return send(200, 'application/json', JSON.stringify({ resumed: resumeStalled() }));
     }
-    if (pathname.startsWith('/dist/')) {
-      const file = path.resolve(dist, '.' + decodeURIComponent(pathname.slice('/dist'.length)));
-      if (!file.startsWith(dist + path.sep)) return send(403, 'text/plain; charset=utf-8', 'forbidden');
-      fs.readFile(file, (err, body) => {
-        if (err) return send(404, 'text/plain; charset=utf-8', `not found: ${pathname}`);
-        send(200, CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', body);
-      });
-      return;
-    }
-    send(404, 'text/plain; charset=utf-8', `not found: ${pathname}`);
+    serveFiles(req, res, () => send(404, 'text/plain; charset=utf-8', `not found: ${pathname}`));
   }
 
   function rejectUpgrade(socket, status, text) {
@@ -156,6 +143,9 @@ export async function startTestServer({ dist = distDir } = {}) {
       case '/send-then-close':
         for (const m of SEND_THEN_CLOSE.messages) ws.send(m, { binary: typeof m !== 'string' });
         ws.close(SEND_THEN_CLOSE.code, SEND_THEN_CLOSE.reason);
+        break;
+      case '/burst':
+        for (let i = 0; i < BURST_SIZE; i++) ws.send(`burst ${i}`);
         break;
       case '/drop':
         // Wait until the 101 response has left the process, otherwise destroy()
