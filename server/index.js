@@ -1,40 +1,50 @@
-// `npm start`: serves the page (web/) and the built package (dist/) and a
-// WebSocket echo endpoint at /echo, on one port.
+// `npm start`: the page (web/), the built package (dist/), the chat at /ws,
+// the lesson's /hello demo and an /echo endpoint, on one port (see app.js).
 //   node server/index.js [--port 8080] [--host 127.0.0.1]
-import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+// Environment: PORT, HOST (the flags win), WASMCHAT_ALLOWED_ORIGINS
+// (comma-separated origins allowed to open /ws; unset allows all),
+// WASMCHAT_HISTORY (messages replayed to newcomers, default 100).
 import { parseArgs } from 'node:util';
-import { WebSocketServer } from 'ws';
-import { staticFiles } from './static-files.js';
+import { startServer } from './app.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: process.env.PORT ?? '8080' }, host: { type: 'string', default: '127.0.0.1' } },
+  options: {
+    port: { type: 'string', default: process.env.PORT || '8080' },
+    host: { type: 'string', default: process.env.HOST || '127.0.0.1' },
+  },
 });
 
-const serve = staticFiles({ '/': `${root}web`, '/dist/': `${root}dist` });
-const server = http.createServer((request, response) =>
-  serve(request, response, () => {
-    // No icon: answer without an error so the page's console stays clean.
-    if (request.url === '/favicon.ico') return response.writeHead(204).end();
-    response.writeHead(404).end('not found');
-  }));
+function fail(message) {
+  console.error(`wasmchat: ${message}`);
+  process.exit(2);
+}
 
-// Echo: each message comes back with the same frame type.
-const echo = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-echo.on('connection', (socket) => {
-  socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad port ${JSON.stringify(values.port)}`);
 
-server.on('upgrade', (request, socket, head) => {
-  if (new URL(request.url, 'http://localhost').pathname !== '/echo') {
-    socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-    return;
-  }
-  echo.handleUpgrade(request, socket, head, (ws) => echo.emit('connection', ws, request));
-});
+const chatOptions = {};
+if (process.env.WASMCHAT_ALLOWED_ORIGINS !== undefined) {
+  chatOptions.allowedOrigins = process.env.WASMCHAT_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+}
+if (process.env.WASMCHAT_HISTORY !== undefined) {
+  const history = process.env.WASMCHAT_HISTORY.trim();
+  if (!/^\d+$/.test(history)) fail(`WASMCHAT_HISTORY must be a whole number, not ${JSON.stringify(history)}`);
+  chatOptions.historySize = Number(history);
+}
 
-server.listen(Number(values.port), values.host, () => {
-  const { address, port } = server.address();
-  console.log(`wasmchat: http://${address}:${port}/  (echo at ws://${address}:${port}/echo)`);
-});
+const app = await startServer({ host: values.host, port, ...chatOptions });
+const ws = app.url.replace(/^http/, 'ws');
+console.log(`wasmchat: ${app.url}  (chat at ${ws}ws, hello at ${ws}hello, echo at ${ws}echo)`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    // A second Ctrl-C does not wait for slow clients.
+    if (stopping) process.exit(0);
+    stopping = true;
+    app.close().then(() => process.exit(0), (error) => {
+      console.error('wasmchat: shutdown failed:', error);
+      process.exit(1);
+    });
+  });
+}

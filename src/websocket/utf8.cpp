@@ -71,4 +71,24 @@ std::string to_valid(std::string_view bytes) {
   return out;
 }
 
+namespace {
+constexpr bool is_continuation(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+}  // namespace
+
+std::size_t count_code_points(std::string_view text) noexcept {
+  std::size_t count = 0;
+  for (const char c : text) count += is_continuation(c) ? 0 : 1;
+  return count;
+}
+
+std::string_view truncate_to_code_points(std::string_view text, std::size_t max) noexcept {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (is_continuation(text[i])) continue;
+    if (seen == max) return text.substr(0, i);
+    ++seen;
+  }
+  return text;
+}
+
 }  // namespace wasmchat::utf8

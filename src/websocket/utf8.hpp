@@ -16,4 +16,12 @@ namespace wasmchat::utf8 {
 /// ill-formed subpart becomes one U+FFFD. Never drops input; returns valid UTF-8.
 [[nodiscard]] std::string to_valid(std::string_view bytes);
 
+/// Number of code points in `text`, which must be valid UTF-8 (each byte that
+/// is not a continuation byte starts one).
+[[nodiscard]] std::size_t count_code_points(std::string_view text) noexcept;
+
+/// The longest prefix of `text` (valid UTF-8) with at most `max` code points;
+/// never cuts a sequence in two.
+[[nodiscard]] std::string_view truncate_to_code_points(std::string_view text, std::size_t max) noexcept;
+
 }  // namespace wasmchat::utf8

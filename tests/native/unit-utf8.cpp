@@ -40,3 +40,20 @@ TEST_CASE("utf8::to_valid replaces each maximal ill-formed subpart with one U+FF
   CHECK(utf8::to_valid("\xE2\x82\xE2\x82\xAC") == fffd + "\xE2\x82\xAC");
   CHECK(utf8::to_valid("a\0b"s) == "a\0b"s);
 }
+
+TEST_CASE("code points are counted, not bytes or UTF-16 units") {
+  CHECK(utf8::count_code_points("") == 0);
+  CHECK(utf8::count_code_points("abc") == 3);
+  CHECK(utf8::count_code_points("\xE4\xBD\xA0\xE5\xA5\xBD") == 2);       // 你好
+  CHECK(utf8::count_code_points("\xF0\x9F\x98\x80!") == 2);              // 😀! (one code point, two UTF-16 units)
+}
+
+TEST_CASE("truncation keeps whole code points") {
+  const std::string mixed = "a\xE4\xBD\xA0\xF0\x9F\x98\x80z";  // a 你 😀 z
+  CHECK(utf8::truncate_to_code_points(mixed, 0).empty());
+  CHECK(utf8::truncate_to_code_points(mixed, 1) == "a");
+  CHECK(utf8::truncate_to_code_points(mixed, 2) == "a\xE4\xBD\xA0");
+  CHECK(utf8::truncate_to_code_points(mixed, 3) == "a\xE4\xBD\xA0\xF0\x9F\x98\x80");
+  CHECK(utf8::truncate_to_code_points(mixed, 4) == mixed);
+  CHECK(utf8::truncate_to_code_points(mixed, 99) == mixed);
+}

@@ -1,0 +1,372 @@
+// The chat behind /ws: the server side of docs/protocol.md.
+//
+// One broadcast stream (seq 1, 2, ...) per server instance ("session"), shown
+// to two kinds of clients on the same socket endpoint:
+//   * wasmchat.v1 clients (offered the subprotocol): JSON envelopes;
+//   * plain clients (offered no subprotocol, e.g. the classic lesson client):
+//     every frame they send is a message, every message reaches them as a
+//     text frame "<from>: <text>".
+//
+//   const chat = createChatServer({ historySize: 50 });
+//   httpServer.on('upgrade', (req, socket, head) => chat.handleUpgrade(req, socket, head));
+import { randomBytes } from 'node:crypto';
+import { WebSocket, WebSocketServer } from 'ws';
+
+export const PROTOCOL = 'wasmchat.v1';
+
+const DEFAULTS = Object.freeze({
+  historySize: 100, // messages replayed in every welcome
+  maxCodePoints: 50, // longest accepted text, in Unicode code points
+  maxFrameBytes: 65536, // larger frames close the connection with 1009
+  messagesPerSecond: 20, // token bucket per connection, burst = this many
+  allowedOrigins: null, // array of origins; null allows every Origin
+  now: () => Date.now(), // clock for message times and the rate limit
+  idMemory: 10000, // message ids remembered for duplicate detection
+  closeTimeoutMs: 2000, // close(): how long clients get to answer the close frame
+});
+
+// docs/protocol.md, "Types used below".
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_NAME_CODE_POINTS = 24;
+const RESERVED_NAMES = ['system', 'server', 'admin', 'wasmchat'];
+
+/**
+ * @param {Partial<typeof DEFAULTS>} [options]
+ * @returns {{ handleUpgrade(request: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void,
+ *   clientCount(): number, close(): Promise<void> }}
+ */
+export function createChatServer(options = {}) {
+  const config = resolveOptions(options);
+  const { now } = config;
+  const allowedOrigins = config.allowedOrigins && new Set(config.allowedOrigins.map(normalizeOrigin));
+
+  // A new session id per instance tells clients that seq restarted.
+  const session = randomBytes(9).toString('base64url');
+  const limits = {
+    maxCodePoints: config.maxCodePoints,
+    maxFrameBytes: config.maxFrameBytes,
+    messagesPerSecond: config.messagesPerSecond,
+  };
+
+  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number }>} */
+  const clients = new Map();
+  const history = []; // the last historySize `message` envelopes, oldest first
+  // id -> { seq, text } of recent broadcasts; a Map iterates in insertion
+  // order, so the first key is the oldest one to forget.
+  const recentIds = new Map();
+  let lastSeq = 0;
+  let guestCount = 0;
+  let plainCount = 0;
+  let closing = null;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // ws closes the connection with 1009 itself when a frame (or a
+    // fragmented message) is larger than this.
+    maxPayload: config.maxFrameBytes,
+    perMessageDeflate: false,
+    // ws calls this only when the client offered at least one subprotocol.
+    // Returning false selects none: a client that offered only other
+    // protocols gets plain mode (RFC 6455 4.2.2: the server may select none).
+    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+  });
+
+  function handleUpgrade(request, socket, head) {
+    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (allowedOrigins && !allowedOrigins.has(normalizeOrigin(request.headers.origin ?? ''))) {
+      // Before the handshake, so a page from a foreign origin never gets an
+      // open socket. A request without Origin (not a browser) is refused too:
+      // "not listed" is all an allowlist can know about it.
+      return refuseUpgrade(socket, 403, 'Forbidden');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => guard(ws, () => onConnection(ws)));
+  }
+
+  function onConnection(ws) {
+    // Without an 'error' listener an EventEmitter throws, and ws emits 'error'
+    // for every refused frame (too big, bad UTF-8, bad opcode) before closing
+    // the connection with the right code itself; nothing else to do here.
+    ws.on('error', () => {});
+    const client = {
+      // ws sets ws.protocol to what handleProtocols returned, '' for none.
+      mode: ws.protocol === PROTOCOL ? 'v1' : 'plain',
+      name: `guest-${++guestCount}`,
+      tokens: config.messagesPerSecond,
+      refilledAt: now(),
+    };
+    clients.set(ws, client);
+    ws.on('close', () => guard(null, () => {
+      clients.delete(ws);
+      if (!closing) broadcastEnvelope({ type: 'presence', online: clients.size });
+    }));
+    ws.on('message', (data, isBinary) => guard(ws, () => onMessage(ws, client, data, isBinary)));
+
+    if (client.mode === 'v1') {
+      // "welcome: First frame of every connection."
+      sendEnvelope(ws, {
+        type: 'welcome', session, name: client.name, online: clients.size, history, limits,
+      });
+    }
+    broadcastEnvelope({ type: 'presence', online: clients.size });
+  }
+
+  function onMessage(ws, client, data, isBinary) {
+    if (client.mode === 'plain') return onPlainMessage(ws, client, data);
+
+    const parsed = parseRequest(data, isBinary);
+    // The rate limit comes after parsing so that a refused `say` still gets
+    // its `id` back, and before validation so that floods of garbage count.
+    if (!takeToken(client)) {
+      return sendError(ws, 'rate_limited', `over ${config.messagesPerSecond} messages per second`, parsed.id);
+    }
+    if (parsed.error) return sendError(ws, 'bad_envelope', parsed.error, parsed.id);
+    const request = parsed.value;
+    switch (request.type) {
+      case 'say': return say(ws, client, request);
+      case 'nick': return nick(ws, client, request);
+      case 'ping': return sendEnvelope(ws, { type: 'pong', nonce: request.nonce });
+      default: throw new Error(`unreachable: ${request.type}`);
+    }
+  }
+
+  function say(ws, client, { id, text }) {
+    const length = codePoints(text);
+    if (length > config.maxCodePoints) {
+      return sendError(ws, 'too_long', `${length} code points, at most ${config.maxCodePoints}`, id);
+    }
+    const known = recentIds.get(id);
+    if (known) {
+      // "answers a repeated id with an ack carrying the original seq, without
+      // broadcasting again". Ids are only unique per client, so the same id
+      // with another text is a different message that happens to collide;
+      // acking it would claim a delivery that never happened.
+      if (known.text === text) return sendEnvelope(ws, { type: 'ack', id, seq: known.seq });
+      return sendError(ws, 'bad_envelope', 'this id was already used for a different message', id);
+    }
+    publish(id, client.name, text);
+    // After the broadcast: the sender sees its message before its ack.
+    sendEnvelope(ws, { type: 'ack', id, seq: lastSeq });
+  }
+
+  function nick(ws, client, { name }) {
+    const problem = nameProblem(name);
+    if (problem) return sendError(ws, 'bad_name', problem);
+    client.name = name;
+    sendEnvelope(ws, { type: 'name', name });
+  }
+
+  function onPlainMessage(ws, client, data) {
+    // Plain mode relays every frame, text or binary, decoded leniently.
+    const text = utf8.decode(data);
+    if (!takeToken(client)) return sendPlainError(ws, 'rate_limited', `over ${config.messagesPerSecond} messages per second`);
+    const length = codePoints(text);
+    if (length > config.maxCodePoints) {
+      return sendPlainError(ws, 'too_long', `${length} code points, at most ${config.maxCodePoints}`);
+    }
+    // A `message` envelope needs 1..maxCodePoints code points, so an empty
+    // frame cannot enter the stream; say so rather than drop it.
+    if (length === 0) return sendPlainError(ws, 'bad_envelope', 'empty messages are not relayed');
+    publish(`plain-${session}-${++plainCount}`, client.name, text);
+  }
+
+  /** Gives `text` the next seq, remembers it, and sends it to everyone. */
+  function publish(id, from, text) {
+    const time = now(); // first: if the clock throws, no seq is used up
+    const message = { type: 'message', seq: ++lastSeq, id, from, text, time };
+    history.push(message);
+    if (history.length > config.historySize) history.shift();
+    recentIds.set(id, { seq: message.seq, text });
+    if (recentIds.size > config.idMemory) recentIds.delete(recentIds.keys().next().value);
+
+    const envelope = JSON.stringify(message);
+    const line = `${from}: ${text}`;
+    for (const [ws, client] of clients) send(ws, client.mode === 'v1' ? envelope : line);
+  }
+
+  /** Token bucket: refills messagesPerSecond tokens per second up to a burst of as many. */
+  function takeToken(client) {
+    const time = now();
+    // max(0, ...): a clock stepped backwards must not drain the bucket.
+    const elapsed = Math.max(0, time - client.refilledAt);
+    client.tokens = Math.min(config.messagesPerSecond, client.tokens + (elapsed * config.messagesPerSecond) / 1000);
+    client.refilledAt = time;
+    if (client.tokens < 1) return false;
+    client.tokens -= 1;
+    return true;
+  }
+
+  function broadcastEnvelope(envelope) {
+    const text = JSON.stringify(envelope);
+    for (const [ws, client] of clients) if (client.mode === 'v1') send(ws, text);
+  }
+
+  function sendEnvelope(ws, envelope) {
+    send(ws, JSON.stringify(envelope));
+  }
+
+  function sendError(ws, code, message, id) {
+    sendEnvelope(ws, id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
+  }
+
+  function sendPlainError(ws, code, message) {
+    send(ws, `[error] ${code}: ${message}`);
+  }
+
+  function send(ws, text) {
+    // ws.send() throws while CONNECTING and queues into the void once
+    // CLOSING; only an open socket is worth writing to.
+    if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  }
+
+  /**
+   * Runs a handler so that an exception in it costs one connection (closed
+   * with 1011, which tells the client to reconnect), never the process.
+   */
+  function guard(ws, handler) {
+    try {
+      handler();
+    } catch (error) {
+      console.error('wasmchat chat server: handler failed:', error);
+      try {
+        ws?.close(1011, 'internal error');
+      } catch {
+        ws?.terminate();
+      }
+    }
+  }
+
+  function close() {
+    closing ??= (async () => {
+      await closeGracefully(clients.keys(), { code: 1001, reason: 'server shutting down', timeoutMs: config.closeTimeoutMs });
+      wss.close();
+    })();
+    return closing;
+  }
+
+  return { handleUpgrade, clientCount: () => clients.size, close };
+
+  /**
+   * Checks one incoming v1 frame against the envelope rules.
+   * @returns {{ value?: object, error?: string, id?: string }} `id` whenever
+   *   the frame carried a well-formed one, so that even a refusal names it.
+   */
+  function parseRequest(data, isBinary) {
+    if (isBinary) return { error: 'wasmchat.v1 envelopes are text frames' };
+    let value;
+    try {
+      value = JSON.parse(data.toString('utf8')); // ws has validated the UTF-8 already
+    } catch {
+      return { error: 'invalid JSON' };
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: 'not a JSON object' };
+    const id = typeof value.id === 'string' && ID_PATTERN.test(value.id) ? value.id : undefined;
+    const fail = (error) => ({ error, id });
+    if (typeof value.type !== 'string') return fail('type must be a string');
+    switch (value.type) {
+      case 'say':
+        if (id === undefined) return fail('id must be 1-64 characters of A-Z a-z 0-9 _ -');
+        if (typeof value.text !== 'string') return fail('text must be a string');
+        if (value.text.length === 0) return fail('text must not be empty');
+        if (!value.text.isWellFormed()) return fail('text must be well-formed Unicode');
+        return { value, id };
+      case 'nick':
+        // Only the type is checked here; a string that is no valid name is
+        // `bad_name`, which the client can show next to the name field.
+        if (typeof value.name !== 'string') return fail('name must be a string');
+        return { value, id };
+      case 'ping':
+        if (!isInt(value.nonce)) return fail('nonce must be an integer in 0..2^53-1');
+        return { value, id };
+      default:
+        return fail(`unknown type ${JSON.stringify(value.type.slice(0, 32))}`);
+    }
+  }
+}
+
+/**
+ * Closes every socket with `code` and resolves once all are closed; sockets
+ * that have not finished the closing handshake after `timeoutMs` are
+ * terminated (ws itself would wait 30 s for a silent peer).
+ * @param {Iterable<WebSocket>} sockets
+ */
+export async function closeGracefully(sockets, { code = 1001, reason = '', timeoutMs = 2000 } = {}) {
+  const open = [...sockets].filter((ws) => ws.readyState !== WebSocket.CLOSED);
+  const closed = open.map((ws) => new Promise((resolve) => ws.once('close', resolve)));
+  for (const ws of open) {
+    if (ws.readyState === WebSocket.OPEN) ws.close(code, reason);
+  }
+  const timer = setTimeout(() => open.forEach((ws) => ws.terminate()), timeoutMs);
+  await Promise.all(closed);
+  clearTimeout(timer);
+}
+
+/** Why `name` is not acceptable as a nickname, or '' when it is. */
+export function nameProblem(name) {
+  const length = codePoints(name);
+  if (length < 1 || length > MAX_NAME_CODE_POINTS) return `a name has 1 to ${MAX_NAME_CODE_POINTS} characters`;
+  if (/\p{Cc}/u.test(name)) return 'a name has no control characters';
+  // A lone surrogate would reach clients as a "\ud800" JSON escape, which
+  // strict JSON parsers (nlohmann::json) refuse, losing the whole frame.
+  if (!name.isWellFormed()) return 'a name must be well-formed Unicode';
+  if (isReservedName(name)) return `"${name}" is reserved`;
+  return '';
+}
+
+/**
+ * Reserved: system, server, admin, wasmchat, in any case, alone or followed
+ * by a non-letter and behind leading non-letters ("System:", "[server]",
+ * "admin 2"), but not inside a longer word ("Administrator", "servers").
+ * Compared the way a reader sees them: NFKC folds full-width letters,
+ * upper-then-lower case folds "ſ" to "s", invisible format characters
+ * (zero-width space, ...) are dropped.
+ */
+function isReservedName(name) {
+  const folded = name.normalize('NFKC').replace(/\p{Cf}/gu, '').toUpperCase().toLowerCase();
+  const rest = folded.replace(/^[^\p{L}]+/u, '');
+  return RESERVED_NAMES.some((word) => rest.startsWith(word) && !/^[\p{L}\p{M}]/u.test(rest.slice(word.length)));
+}
+
+// Text is counted in code points (docs/protocol.md), not UTF-16 units:
+// '😀'.length is 2 but one code point.
+function codePoints(text) {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+function isInt(value) {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+// ignoreBOM keeps a leading U+FEFF: plain mode drops nothing. Ill-formed
+// sequences become U+FFFD (fatal: false).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function normalizeOrigin(origin) {
+  return String(origin).trim().toLowerCase().replace(/\/+$/, '');
+}
+
+function refuseUpgrade(socket, status, text) {
+  // Node hands over the upgrade socket without its own 'error' listener; a
+  // client that resets now must not crash the process.
+  socket.on('error', () => {});
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
+function resolveOptions(options) {
+  for (const key of Object.keys(options)) {
+    if (!(key in DEFAULTS)) throw new TypeError(`createChatServer: unknown option ${key}`);
+  }
+  const config = { ...DEFAULTS, ...options };
+  for (const key of ['historySize', 'idMemory', 'closeTimeoutMs']) {
+    if (!isInt(config[key])) throw new TypeError(`createChatServer: ${key} must be an integer >= 0`);
+  }
+  for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond']) {
+    if (!isInt(config[key]) || config[key] < 1) throw new TypeError(`createChatServer: ${key} must be an integer >= 1`);
+  }
+  if (config.allowedOrigins !== null && !(Array.isArray(config.allowedOrigins) && config.allowedOrigins.every((o) => typeof o === 'string'))) {
+    throw new TypeError('createChatServer: allowedOrigins must be null or an array of strings');
+  }
+  if (typeof config.now !== 'function') throw new TypeError('createChatServer: now must be a function');
+  return config;
+}

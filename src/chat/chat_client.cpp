@@ -1,0 +1,345 @@
+#include "chat/chat_client.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "websocket/close_code.hpp"
+#include "websocket/utf8.hpp"
+
+namespace wasmchat::chat {
+namespace {
+
+/// How many delivered own ids to remember for swallowing late broadcasts.
+constexpr std::size_t remembered_deliveries = 256;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+std::string_view to_string(Mode mode) noexcept {
+  switch (mode) {
+    case Mode::unknown: return "unknown";
+    case Mode::v1: return "v1";
+    case Mode::plain: return "plain";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ConnectionState state) noexcept {
+  switch (state) {
+    case ConnectionState::connecting: return "connecting";
+    case ConnectionState::greeting: return "greeting";
+    case ConnectionState::open: return "open";
+    case ConnectionState::reconnecting: return "reconnecting";
+    case ConnectionState::closed: return "closed";
+  }
+  return "closed";
+}
+
+std::string_view to_string(SendFailure failure) noexcept {
+  switch (failure) {
+    case SendFailure::empty: return "empty";
+    case SendFailure::too_long: return "too_long";
+    case SendFailure::invalid_utf8: return "invalid_utf8";
+    case SendFailure::outbox_full: return "outbox_full";
+    case SendFailure::closed: return "closed";
+  }
+  return "closed";
+}
+
+Result<std::unique_ptr<ChatClient>> ChatClient::create(ChatOptions options, Environment environment,
+                                                        Handler handler) {
+  std::unique_ptr<ChatClient> client(new ChatClient(std::move(options), std::move(environment), std::move(handler)));
+  if (auto status = client->connect(); !status) return status.error();
+  return client;
+}
+
+ChatClient::ChatClient(ChatOptions options, Environment environment, Handler handler)
+    : options_(std::move(options)),
+      environment_(std::move(environment)),
+      handler_(std::move(handler)),
+      reconnect_policy_(options_.reconnect_min_ms, options_.reconnect_max_ms),
+      outbox_(options_.max_outbox_messages, options_.max_outbox_bytes),
+      greeting_timer_(*environment_.scheduler),
+      flush_timer_(*environment_.scheduler),
+      heartbeat_timer_(*environment_.scheduler),
+      liveness_timer_(*environment_.scheduler),
+      reconnect_timer_(*environment_.scheduler) {
+  // Ids must not collide with another client's after a server restart, when
+  // the server has forgotten which ids it saw: 8 random base-36 characters.
+  constexpr std::string_view digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (int i = 0; i < 8; ++i) {
+    const auto r = std::clamp(environment_.random(), 0.0, 0.999999);
+    id_prefix_ += digits[static_cast<std::size_t>(r * static_cast<double>(digits.size()))];
+  }
+}
+
+ChatClient::~ChatClient() = default;
+
+Status ChatClient::connect() {
+  const std::array<std::string, 1> protocols{std::string(protocol::subprotocol)};
+  auto transport = environment_.connect(options_.url, protocols);
+  if (!transport) return transport.error();
+  transport_ = std::move(transport).value();
+  transport_->on_event([this](const WebSocketEvent& event) { on_transport_event(event); });
+  mode_ = Mode::unknown;
+  set_state(ConnectionState::connecting);
+  return success();
+}
+
+void ChatClient::on_transport_event(const WebSocketEvent& event) {
+  std::visit(Overloaded{
+                 [this](const OpenEvent&) { on_open(); },
+                 [this](const MessageEvent& message) { on_frame(message); },
+                 [this](const ErrorEvent&) {
+                   emit(ErrorOccurred{"transport_error", "The connection failed."});
+                 },
+                 [this](const CloseEvent& close) { on_close(close); },
+             },
+             event);
+}
+
+void ChatClient::on_open() {
+  // A ws server with default options selects whatever we offered, so the
+  // protocol header alone proves nothing: only a welcome confirms v1.
+  if (transport_->protocol() != protocol::subprotocol) return become_open(Mode::plain);
+  set_state(ConnectionState::greeting);
+  greeting_timer_.start(options_.greeting_timeout_ms, [this] { become_open(Mode::plain); });
+}
+
+void ChatClient::on_frame(const MessageEvent& message) {
+  const std::size_t size = message.is_text() ? std::get<std::string_view>(message.data).size()
+                                             : std::get<std::span<const std::byte>>(message.data).size();
+  if (size > options_.max_incoming_bytes) {
+    return abandon(static_cast<std::uint16_t>(CloseCode::message_too_big), "message too big", "message_too_big");
+  }
+  liveness_timer_.stop();  // any frame proves the connection alive
+
+  if (!message.is_text()) {
+    const auto bytes = std::get<std::span<const std::byte>>(message.data);
+    const std::string_view raw(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (state_ == ConnectionState::greeting) become_open(Mode::plain);
+    if (mode_ == Mode::v1) {
+      return emit(ErrorOccurred{"bad_envelope", "wasmchat.v1 does not use binary frames."});
+    }
+    return show_plain(utf8::to_valid(raw));
+  }
+
+  const auto text = std::get<std::string_view>(message.data);
+  if (mode_ == Mode::plain) return show_plain(std::string(text));
+  auto envelope = protocol::decode(text);
+  if (state_ == ConnectionState::greeting) {
+    if (auto* welcome = std::get_if<protocol::Welcome>(&envelope)) return on_welcome(std::move(*welcome));
+    // First frame is not a welcome: not our protocol after all; show it.
+    become_open(Mode::plain);
+    return show_plain(std::string(text));
+  }
+  on_envelope(std::move(envelope));
+}
+
+void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
+  std::visit(Overloaded{
+                 [this](protocol::DecodeError& error) { emit(ErrorOccurred{"bad_envelope", std::move(error.message)}); },
+                 [this](protocol::Welcome& welcome) { on_welcome(std::move(welcome)); },
+                 [this](protocol::ChatMessage& message) { on_chat_message(message); },
+                 [this](protocol::Ack& ack) { (void)settle_own(ack.id, DeliveryState::delivered); },
+                 [this](protocol::Presence& presence) {
+                   online_ = presence.online;
+                   set_state(state_);
+                 },
+                 [this](protocol::NameAssigned& assigned) {
+                   name_ = std::move(assigned.name);
+                   set_state(state_);
+                 },
+                 [](protocol::Pong&) {},  // liveness already noted for every frame
+                 [this](protocol::ServerError& error) {
+                   if (!error.id.empty()) (void)settle_own(error.id, DeliveryState::failed, error.code);
+                   emit(ErrorOccurred{std::move(error.code), std::move(error.message)});
+                 },
+             },
+             envelope);
+}
+
+void ChatClient::on_welcome(protocol::Welcome welcome) {
+  if (welcome.session != session_) {
+    // A new server session restarts seq at 1: what we saw before says nothing.
+    session_ = std::move(welcome.session);
+    last_seq_ = 0;
+  }
+  name_ = std::move(welcome.name);
+  online_ = welcome.online;
+  greeting_timer_.stop();
+  for (const auto& message : welcome.history) on_chat_message(message);
+  if (state_ == ConnectionState::greeting) become_open(Mode::v1);
+}
+
+void ChatClient::on_chat_message(const protocol::ChatMessage& message) {
+  // Our own message coming back (live, or in the history after a lost ack):
+  // it is delivered, and already on the page.
+  const bool own = settle_own(message.id, DeliveryState::delivered) ||
+                   std::find(recently_delivered_.begin(), recently_delivered_.end(), message.id) !=
+                       recently_delivered_.end();
+  const bool seen = message.seq <= last_seq_;  // history replayed after a reconnection
+  last_seq_ = std::max(last_seq_, message.seq);
+  if (own || seen) return;
+  emit(Received{message.seq, message.id, message.from, message.text, message.time});
+}
+
+void ChatClient::become_open(Mode mode) {
+  greeting_timer_.stop();
+  mode_ = mode;
+  attempt_ = 0;
+  set_state(ConnectionState::open);
+  emit(Opened{mode_, mode_ == Mode::v1 ? name_ : std::string()});
+  if (mode_ == Mode::v1) {
+    if (!options_.nickname.empty() && options_.nickname != name_ && transport_) {
+      (void)transport_->send(protocol::encode_nick(options_.nickname));
+    }
+    heartbeat_timer_.start(options_.heartbeat_interval_ms, [this] { send_heartbeat(); });
+  }
+  flush();
+}
+
+void ChatClient::show_plain(std::string text) { emit(Received{0, {}, {}, std::move(text), 0}); }
+
+void ChatClient::flush() {
+  while (state_ == ConnectionState::open && transport_) {
+    const OutgoingMessage* next = outbox_.next_queued();
+    if (next == nullptr) {
+      if (outbox_blocked_) {
+        outbox_blocked_ = false;
+        emit(Drained{});
+      }
+      return;
+    }
+    if (transport_->buffered_amount() >= options_.high_water_mark_bytes) {
+      // The classic "check bufferedAmount every 100 ms" loop.
+      outbox_blocked_ = true;
+      if (!flush_timer_.active()) flush_timer_.start(options_.retry_interval_ms, [this] { flush(); });
+      return;
+    }
+    const bool v1 = mode_ == Mode::v1;
+    const std::string frame = v1 ? protocol::encode_say(next->id, next->text) : next->text;
+    if (!transport_->send(frame).ok()) return;  // closing: the close event will requeue
+    OwnMessageChanged changed{next->id, next->text, DeliveryState::sent, {}};
+    outbox_.mark_next_sent(/*final=*/!v1);
+    emit(std::move(changed));
+  }
+}
+
+void ChatClient::send_heartbeat() {
+  if (!transport_ || state_ != ConnectionState::open) return;
+  (void)transport_->send(protocol::encode_ping(next_nonce_++));
+  liveness_timer_.start(options_.heartbeat_timeout_ms, [this] {
+    abandon(static_cast<std::uint16_t>(CloseCode::abnormal), "heartbeat timeout", "heartbeat_timeout");
+  });
+  heartbeat_timer_.start(options_.heartbeat_interval_ms, [this] { send_heartbeat(); });
+}
+
+void ChatClient::abandon(std::uint16_t code, std::string reason, std::string error_code) {
+  // The socket may never finish a closing handshake (a dead peer), so it is
+  // dropped now; its destructor detaches it and starts the close.
+  if (code == static_cast<std::uint16_t>(CloseCode::message_too_big) && transport_) {
+    (void)transport_->close(close_message_too_big_on_wire, reason);
+  }
+  transport_.reset();
+  emit(ErrorOccurred{std::move(error_code), reason});
+  after_connection_lost(code, std::move(reason), false);
+}
+
+void ChatClient::on_close(const CloseEvent& close) {
+  transport_.reset();  // allowed from inside its own handler
+  after_connection_lost(close.code, close.reason, close.was_clean);
+}
+
+void ChatClient::after_connection_lost(std::uint16_t code, std::string reason, bool was_clean) {
+  greeting_timer_.stop();
+  flush_timer_.stop();
+  heartbeat_timer_.stop();
+  liveness_timer_.stop();
+  // Unacknowledged v1 messages go out again, with their ids, after reconnecting.
+  if (mode_ == Mode::v1) outbox_.requeue_unacknowledged();
+
+  if (user_closed_ || !ReconnectPolicy::should_reconnect(code)) {
+    set_state(ConnectionState::closed);
+    emit(Closed{code, std::move(reason), was_clean, std::nullopt});
+    fail_everything_queued(user_closed_ ? "closed" : "server_closed");
+    return;
+  }
+  const Millis delay = reconnect_policy_.delay(attempt_++, environment_.random());
+  set_state(ConnectionState::reconnecting);
+  emit(Closed{code, std::move(reason), was_clean, delay});
+  reconnect_timer_.start(delay, [this] {
+    if (auto status = connect(); !status) {
+      emit(ErrorOccurred{"transport_error", status.error().message});
+    }
+  });
+}
+
+void ChatClient::fail_everything_queued(std::string_view reason) {
+  for (auto& message : outbox_.take_all()) {
+    emit(OwnMessageChanged{std::move(message.id), std::move(message.text), DeliveryState::failed, std::string(reason)});
+  }
+}
+
+bool ChatClient::settle_own(std::string_view id, DeliveryState state, std::string reason) {
+  if (!outbox_.settle(id)) return false;
+  if (state == DeliveryState::delivered) {
+    recently_delivered_.emplace_back(id);
+    if (recently_delivered_.size() > remembered_deliveries) recently_delivered_.pop_front();
+  }
+  emit(OwnMessageChanged{std::string(id), {}, state, std::move(reason)});
+  flush();  // room in the outbox, and maybe a drain to report
+  return true;
+}
+
+std::variant<std::string, SendRejected> ChatClient::send(std::string_view text) {
+  if (state_ == ConnectionState::closed) return SendRejected{SendFailure::closed, "The chat is closed."};
+  if (text.empty()) return SendRejected{SendFailure::empty, "Nothing to send."};
+  if (!utf8::is_valid(text)) return SendRejected{SendFailure::invalid_utf8, "The message is not valid UTF-8."};
+  if (utf8::count_code_points(text) > options_.max_message_code_points) {
+    return SendRejected{SendFailure::too_long, "Messages are limited to " +
+                                                   std::to_string(options_.max_message_code_points) + " characters."};
+  }
+  if (!outbox_.has_room_for(text.size())) {
+    return SendRejected{SendFailure::outbox_full,
+                        "Too many messages are waiting to be sent; try again when they have gone out."};
+  }
+  std::string id = make_id();
+  outbox_.push(id, std::string(text));
+  emit(OwnMessageChanged{id, std::string(text), DeliveryState::queued, {}});
+  flush();
+  return id;
+}
+
+Status ChatClient::close(std::optional<std::uint16_t> code, std::string_view reason) {
+  if (auto status = validate_close(code, reason); !status) return status;
+  if (user_closed_) return success();
+  user_closed_ = true;
+  reconnect_timer_.stop();
+  if (transport_) return transport_->close(code, reason);
+  // Between connections: nothing to close on the wire.
+  after_connection_lost(code.value_or(static_cast<std::uint16_t>(CloseCode::normal)), std::string(reason), true);
+  return success();
+}
+
+std::uint64_t ChatClient::buffered_amount() const { return transport_ ? transport_->buffered_amount() : 0; }
+
+void ChatClient::set_state(ConnectionState state) {
+  state_ = state;
+  emit(StatusChanged{state_, mode_, name_, online_});
+}
+
+void ChatClient::emit(ChatEvent event) {
+  if (handler_) handler_(event);
+}
+
+std::string ChatClient::make_id() { return id_prefix_ + "-" + std::to_string(next_id_++); }
+
+}  // namespace wasmchat::chat

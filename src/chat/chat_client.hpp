@@ -1,0 +1,125 @@
+// The chat client: dialect negotiation, outbox with bufferedAmount
+// backpressure, reconnection with re-sending, heartbeat, limits. Pure C++:
+// the socket, the clock and randomness come in from outside.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "chat/chat_event.hpp"
+#include "chat/options.hpp"
+#include "chat/outbox.hpp"
+#include "chat/protocol.hpp"
+#include "chat/reconnect_policy.hpp"
+#include "chat/scheduler.hpp"
+#include "websocket/transport.hpp"
+
+namespace wasmchat::chat {
+
+/// What a ChatClient needs from its surroundings.
+struct Environment {
+  Connector connect;               ///< Opens sockets (the browser's, or a fake).
+  Scheduler* scheduler = nullptr;  ///< Timers; must outlive the client.
+  std::function<double()> random;  ///< Uniform in [0, 1): ids and jitter.
+};
+
+/// A chat session that survives connection loss.
+///
+/// Lifetime: owns its socket and timers; destroying it closes the socket and
+/// cancels every timer, so no callback reaches a destroyed client. Not to be
+/// destroyed from inside its own handler.
+class ChatClient {
+ public:
+  using Handler = std::function<void(const ChatEvent&)>;
+
+  /// Starts connecting to options.url. Fails (SyntaxError) only when the URL
+  /// is invalid; every later failure arrives as an event.
+  [[nodiscard]] static Result<std::unique_ptr<ChatClient>> create(ChatOptions options, Environment environment,
+                                                                 Handler handler);
+  ~ChatClient();
+  ChatClient(const ChatClient&) = delete;
+  ChatClient& operator=(const ChatClient&) = delete;
+
+  /// Queues `text` (UTF-8) and returns its id, or says why not. Queued text
+  /// is written when the socket is open, the dialect known and
+  /// bufferedAmount below the high-water mark.
+  [[nodiscard]] std::variant<std::string, SendRejected> send(std::string_view text);
+
+  /// Closes for good: no reconnection; messages still in the outbox are
+  /// reported failed. Same code/reason rules as WebSocket.close().
+  [[nodiscard]] Status close(std::optional<std::uint16_t> code = std::nullopt, std::string_view reason = {});
+
+  [[nodiscard]] ConnectionState state() const noexcept { return state_; }
+  [[nodiscard]] Mode mode() const noexcept { return mode_; }
+  /// The current socket's bufferedAmount (0 between connections).
+  [[nodiscard]] std::uint64_t buffered_amount() const;
+  /// Messages held in the outbox (queued + awaiting acknowledgement).
+  [[nodiscard]] std::size_t outbox_size() const noexcept { return outbox_.size(); }
+  /// UTF-8 bytes held in the outbox.
+  [[nodiscard]] std::size_t outbox_bytes() const noexcept { return outbox_.bytes(); }
+  /// Our nickname as the server knows it (v1), else empty.
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// Clients online, per the server's last report (v1).
+  [[nodiscard]] std::uint64_t online() const noexcept { return online_; }
+
+ private:
+  ChatClient(ChatOptions options, Environment environment, Handler handler);
+
+  Status connect();
+  void on_transport_event(const WebSocketEvent& event);
+  void on_open();
+  void on_frame(const MessageEvent& message);
+  void on_envelope(protocol::ServerEnvelope envelope);
+  void on_chat_message(const protocol::ChatMessage& message);
+  void on_welcome(protocol::Welcome welcome);
+  void on_close(const CloseEvent& close);
+  void become_open(Mode mode);
+  void show_plain(std::string text);
+  void flush();
+  void send_heartbeat();
+  void abandon(std::uint16_t code, std::string reason, std::string error_code);
+  void after_connection_lost(std::uint16_t code, std::string reason, bool was_clean);
+  void fail_everything_queued(std::string_view reason);
+  /// Removes own message `id` from the outbox and reports it; false if not ours.
+  bool settle_own(std::string_view id, DeliveryState state, std::string reason = {});
+  void set_state(ConnectionState state);
+  void emit(ChatEvent event);
+  [[nodiscard]] std::string make_id();
+
+  ChatOptions options_;
+  Environment environment_;
+  Handler handler_;
+  ReconnectPolicy reconnect_policy_;
+  Outbox outbox_;
+  std::unique_ptr<Transport> transport_;
+
+  ConnectionState state_ = ConnectionState::connecting;
+  Mode mode_ = Mode::unknown;
+  bool user_closed_ = false;
+  bool outbox_blocked_ = false;  // waited for bufferedAmount since the last drain
+  unsigned attempt_ = 0;         // reconnections since the last successful open
+
+  std::string session_;
+  std::uint64_t last_seq_ = 0;
+  std::string name_;
+  std::uint64_t online_ = 0;
+  // Own ids delivered recently: their broadcast may still arrive after the ack.
+  std::deque<std::string> recently_delivered_;
+  std::string id_prefix_;
+  std::uint64_t next_id_ = 1;
+  std::uint64_t next_nonce_ = 1;
+
+  Timer greeting_timer_;
+  Timer flush_timer_;
+  Timer heartbeat_timer_;
+  Timer liveness_timer_;
+  Timer reconnect_timer_;
+};
+
+}  // namespace wasmchat::chat

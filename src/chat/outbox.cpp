@@ -1,0 +1,64 @@
+#include "chat/outbox.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace wasmchat::chat {
+
+std::string_view to_string(DeliveryState state) noexcept {
+  switch (state) {
+    case DeliveryState::queued: return "queued";
+    case DeliveryState::sent: return "sent";
+    case DeliveryState::delivered: return "delivered";
+    case DeliveryState::failed: return "failed";
+  }
+  return "failed";
+}
+
+bool Outbox::has_room_for(std::size_t text_bytes) const noexcept {
+  return messages_.size() < max_messages_ && bytes_ + text_bytes <= max_bytes_;
+}
+
+void Outbox::push(std::string id, std::string text) {
+  bytes_ += text.size();
+  ++queued_;
+  messages_.push_back(OutgoingMessage{std::move(id), std::move(text), DeliveryState::queued});
+}
+
+const OutgoingMessage* Outbox::next_queued() const noexcept {
+  return queued_ == 0 ? nullptr : &messages_[messages_.size() - queued_];
+}
+
+void Outbox::mark_next_sent(bool final) {
+  if (queued_ == 0) return;
+  const std::size_t index = messages_.size() - queued_;
+  --queued_;
+  if (final) {
+    bytes_ -= messages_[index].text.size();
+    messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(index));
+  } else {
+    messages_[index].state = DeliveryState::sent;
+  }
+}
+
+bool Outbox::settle(std::string_view id) {
+  const auto it = std::find_if(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id == id; });
+  if (it == messages_.end()) return false;
+  if (it->state == DeliveryState::queued) --queued_;
+  bytes_ -= it->text.size();
+  messages_.erase(it);
+  return true;
+}
+
+void Outbox::requeue_unacknowledged() noexcept {
+  for (auto& message : messages_) message.state = DeliveryState::queued;
+  queued_ = messages_.size();
+}
+
+std::deque<OutgoingMessage> Outbox::take_all() noexcept {
+  queued_ = 0;
+  bytes_ = 0;
+  return std::exchange(messages_, {});
+}
+
+}  // namespace wasmchat::chat

@@ -1,0 +1,71 @@
+// The user's own messages on their way out: queued, written, acknowledged.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wasmchat::chat {
+
+/// Where one of the user's own messages is. Shown next to it on the page.
+enum class DeliveryState {
+  queued,     ///< In the outbox, not yet written to a socket.
+  sent,       ///< Written to the socket; no acknowledgement yet (final in plain mode).
+  delivered,  ///< The server acknowledged it (or broadcast it back).
+  failed,     ///< Refused by the server, or given up when the client closed for good.
+};
+
+/// Stable lower-case name of a delivery state ("queued", "sent"...).
+[[nodiscard]] std::string_view to_string(DeliveryState state) noexcept;
+
+/// One outgoing message.
+struct OutgoingMessage {
+  std::string id;    ///< Client-made; kept across re-sends.
+  std::string text;  ///< UTF-8.
+  DeliveryState state = DeliveryState::queued;
+};
+
+/// Outgoing messages in send order, bounded in count and bytes. Holds the
+/// queued ones and the sent ones still awaiting their acknowledgement (they
+/// may have to be re-sent), so nothing leaves it unaccounted for.
+class Outbox {
+ public:
+  Outbox(std::size_t max_messages, std::size_t max_bytes) noexcept
+      : max_messages_(max_messages), max_bytes_(max_bytes) {}
+
+  /// True when a message of `text_bytes` fits within both bounds.
+  [[nodiscard]] bool has_room_for(std::size_t text_bytes) const noexcept;
+  /// Appends a queued message; the caller checked has_room_for().
+  void push(std::string id, std::string text);
+
+  /// The oldest queued message, if any.
+  [[nodiscard]] const OutgoingMessage* next_queued() const noexcept;
+  /// Marks the oldest queued message sent. With `final` (plain mode: nothing
+  /// will acknowledge it) it leaves the outbox at once.
+  void mark_next_sent(bool final);
+  /// Removes message `id` as delivered or failed; false when it is not here.
+  bool settle(std::string_view id);
+  /// Every sent-but-unacknowledged message goes back to queued, in order, to
+  /// be re-sent with its original id after a reconnection.
+  void requeue_unacknowledged() noexcept;
+  /// Empties the outbox, returning what it held (to be reported failed).
+  [[nodiscard]] std::deque<OutgoingMessage> take_all() noexcept;
+
+  /// Messages held (queued + awaiting acknowledgement).
+  [[nodiscard]] std::size_t size() const noexcept { return messages_.size(); }
+  /// Messages not yet written.
+  [[nodiscard]] std::size_t queued() const noexcept { return queued_; }
+  /// UTF-8 bytes of the texts held.
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+
+ private:
+  std::size_t max_messages_;
+  std::size_t max_bytes_;
+  std::deque<OutgoingMessage> messages_;  // sent ones first, then queued, each in send order
+  std::size_t queued_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace wasmchat::chat

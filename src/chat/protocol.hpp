@@ -1,0 +1,96 @@
+// The wasmchat.v1 wire format (docs/protocol.md): pure encode/decode, no socket.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace wasmchat::chat::protocol {
+
+/// The subprotocol the client offers.
+inline constexpr std::string_view subprotocol = "wasmchat.v1";
+
+/// A broadcast chat message.
+struct ChatMessage {
+  std::uint64_t seq = 0;   ///< Server sequence number, from 1, per session.
+  std::string id;          ///< The sender's client-made id.
+  std::string from;        ///< Sender's nickname.
+  std::string text;        ///< UTF-8.
+  std::uint64_t time = 0;  ///< ms since the Unix epoch, server clock.
+};
+
+/// The server's limits, announced in the welcome.
+struct Limits {
+  std::uint64_t max_code_points = 0;
+  std::uint64_t max_frame_bytes = 0;
+  std::uint64_t messages_per_second = 0;
+};
+
+/// First frame of a wasmchat.v1 connection.
+struct Welcome {
+  std::string session;               ///< Changes when the server restarts.
+  std::string name;                  ///< Nickname assigned to this connection.
+  std::uint64_t online = 0;
+  std::vector<ChatMessage> history;  ///< Oldest first.
+  Limits limits;
+};
+
+/// The sender's message `id` was broadcast as `seq`.
+struct Ack {
+  std::string id;
+  std::uint64_t seq = 0;
+};
+
+/// Number of connected clients.
+struct Presence {
+  std::uint64_t online = 0;
+};
+
+/// Answer to a nick request: the nickname now in use.
+struct NameAssigned {
+  std::string name;
+};
+
+/// Answer to a ping.
+struct Pong {
+  std::uint64_t nonce = 0;
+};
+
+/// A refused request; `id` is set when it refused one of our messages.
+struct ServerError {
+  std::string code;  ///< Stable: bad_envelope, too_long, rate_limited, bad_name...
+  std::string message;
+  std::string id;
+};
+
+/// The frame is not a valid envelope: why, for the error event.
+struct DecodeError {
+  std::string message;
+};
+
+/// Everything decode() can return: one closed set.
+using ServerEnvelope =
+    std::variant<DecodeError, Welcome, ChatMessage, Ack, Presence, NameAssigned, Pong, ServerError>;
+
+/// Deepest JSON nesting accepted: envelopes need 3; a deeper frame is refused
+/// before parsing, so hostile nesting costs neither stack nor heap.
+inline constexpr std::size_t max_nesting = 8;
+
+/// Decodes one text frame. Never throws, whatever the bytes: anything that is
+/// not a well-formed envelope of a known type with correctly typed fields is a
+/// DecodeError. Unknown fields are ignored.
+[[nodiscard]] ServerEnvelope decode(std::string_view frame);
+
+/// True for a client id: 1-64 characters of [A-Za-z0-9_-].
+[[nodiscard]] bool is_valid_id(std::string_view id) noexcept;
+
+/// The `say` envelope. `text` must be valid UTF-8.
+[[nodiscard]] std::string encode_say(std::string_view id, std::string_view text);
+/// The `nick` envelope.
+[[nodiscard]] std::string encode_nick(std::string_view name);
+/// The `ping` envelope.
+[[nodiscard]] std::string encode_ping(std::uint64_t nonce);
+
+}  // namespace wasmchat::chat::protocol

@@ -1,0 +1,371 @@
+// The chat client against a fake network and a fake clock.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "chat/chat_client.hpp"
+#include "fake_scheduler.hpp"
+#include "fake_transport.hpp"
+
+using namespace wasmchat::chat;
+using wasmchat::testing::FakeNetwork;
+using wasmchat::testing::FakeScheduler;
+using wasmchat::testing::FakeTransport;
+
+namespace {
+
+std::string welcome(std::string_view session = "s1", std::string_view history = "") {
+  return R"({"type":"welcome","session":")" + std::string(session) +
+         R"(","name":"guest-1","online":2,"history":[)" + std::string(history) +
+         R"(],"limits":{"maxCodePoints":50,"maxFrameBytes":65536,"messagesPerSecond":20}})";
+}
+
+std::string message(int seq, std::string_view id, std::string_view text, std::string_view from = "bo") {
+  return R"({"type":"message","seq":)" + std::to_string(seq) + R"(,"id":")" + std::string(id) +
+         R"(","from":")" + std::string(from) + R"(","text":")" + std::string(text) + R"(","time":1})";
+}
+
+std::string ack(std::string_view id, int seq) {
+  return R"({"type":"ack","id":")" + std::string(id) + R"(","seq":)" + std::to_string(seq) + "}";
+}
+
+/// A client wired to fakes, recording every event.
+struct Session {
+  FakeNetwork network;
+  FakeScheduler scheduler;
+  std::vector<ChatEvent> events;
+  std::unique_ptr<ChatClient> client;
+
+  explicit Session(ChatOptions options = {}) {
+    options.url = "ws://chat.test/ws";
+    auto created = ChatClient::create(options, Environment{network.connector(), &scheduler, [] { return 0.5; }},
+                                      [this](const ChatEvent& e) { events.push_back(e); });
+    REQUIRE(created.ok());
+    client = std::move(created).value();
+  }
+
+  FakeTransport& socket() {
+    REQUIRE(network.current() != nullptr);
+    return *network.current();
+  }
+
+  /// Opens the current connection as a wasmchat.v1 server would.
+  void open_v1(std::string_view history = "", std::string_view session = "s1") {
+    socket().accept("wasmchat.v1");
+    socket().receive_text(welcome(session, history));
+    REQUIRE(client->state() == ConnectionState::open);
+    REQUIRE(client->mode() == Mode::v1);
+  }
+
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> found;
+    for (const auto& e : events) {
+      if (const auto* t = std::get_if<T>(&e)) found.push_back(*t);
+    }
+    return found;
+  }
+
+  std::vector<std::string> texts_shown() const {
+    std::vector<std::string> texts;
+    for (const auto& r : all<Received>()) texts.push_back(r.text);
+    return texts;
+  }
+
+  std::string send(std::string_view text) {
+    auto result = client->send(text);
+    REQUIRE(std::holds_alternative<std::string>(result));
+    return std::get<std::string>(result);
+  }
+
+  std::vector<DeliveryState> states_of(const std::string& id) const {
+    std::vector<DeliveryState> states;
+    for (const auto& c : all<OwnMessageChanged>()) {
+      if (c.id == id) states.push_back(c.state);
+    }
+    return states;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("negotiation: the welcome confirms wasmchat.v1") {
+  Session s;
+  CHECK(s.socket().offered == std::vector<std::string>{"wasmchat.v1"});
+  s.socket().accept("wasmchat.v1");
+  CHECK(s.client->state() == ConnectionState::greeting);
+  s.socket().receive_text(welcome("s1", message(1, "old-1", "earlier")));
+  CHECK(s.client->mode() == Mode::v1);
+  CHECK(s.client->name() == "guest-1");
+  CHECK(s.client->online() == 2);
+  CHECK(s.texts_shown() == std::vector<std::string>{"earlier"});
+  REQUIRE(s.all<Opened>().size() == 1);
+  CHECK(s.all<Opened>()[0].mode == Mode::v1);
+}
+
+TEST_CASE("negotiation: a ws relay that echoes the subprotocol but sends no welcome is plain") {
+  Session s;
+  s.socket().accept("wasmchat.v1");  // ws with default options selects what we offered
+  s.socket().receive_binary("hello from a relay");
+  CHECK(s.client->mode() == Mode::plain);
+  CHECK(s.texts_shown() == std::vector<std::string>{"hello from a relay"});
+}
+
+TEST_CASE("negotiation: silence until the greeting timeout means plain; typed messages wait, then go as text") {
+  ChatOptions options;
+  options.greeting_timeout_ms = 1000;
+  Session s(options);
+  s.socket().accept("wasmchat.v1");
+  const auto id = s.send("typed early");
+  CHECK(s.socket().sent.empty());
+  s.scheduler.advance(999);
+  CHECK(s.client->state() == ConnectionState::greeting);
+  s.scheduler.advance(1);
+  CHECK(s.client->mode() == Mode::plain);
+  CHECK(s.socket().sent == std::vector<std::string>{"typed early"});
+  CHECK(s.states_of(id) == std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent});
+  CHECK(s.client->outbox_size() == 0);  // plain: final once sent
+}
+
+TEST_CASE("negotiation: no subprotocol selected is plain at once; binary frames decode as UTF-8 with U+FFFD") {
+  Session s;
+  s.socket().accept("");
+  CHECK(s.client->mode() == Mode::plain);
+  s.socket().receive_text("{\"type\":\"message\"}");  // plain text, even if it looks like JSON
+  s.socket().receive_binary("caf\xC3\xA9 \xFF!");
+  CHECK(s.texts_shown() == std::vector<std::string>{"{\"type\":\"message\"}", "caf\xC3\xA9 \xEF\xBF\xBD!"});
+}
+
+TEST_CASE("v1: queued, sent, delivered; the own broadcast is not shown again") {
+  Session s;
+  s.open_v1();
+  const auto id = s.send("hello");
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0] == R"({"id":")" + id + R"(","text":"hello","type":"say"})");
+  s.socket().receive_text(message(1, id, "hello", "guest-1"));
+  s.socket().receive_text(ack(id, 1));
+  CHECK(s.states_of(id) ==
+        std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent, DeliveryState::delivered});
+  CHECK(s.texts_shown().empty());
+  CHECK(s.client->outbox_size() == 0);
+}
+
+TEST_CASE("backpressure: nothing is written while bufferedAmount is at the mark; retried every interval; drain") {
+  ChatOptions options;
+  options.high_water_mark_bytes = 1000;
+  options.retry_interval_ms = 100;
+  Session s(options);
+  s.open_v1();
+  s.socket().buffered = 1000;
+  const auto a = s.send("a");
+  const auto b = s.send("b");
+  CHECK(s.socket().sent.empty());
+  CHECK(s.client->outbox_size() == 2);
+  s.scheduler.advance(100);
+  CHECK(s.socket().sent.empty());  // still full
+  s.socket().buffered = 999;
+  s.scheduler.advance(99);
+  CHECK(s.socket().sent.empty());
+  s.scheduler.advance(1);
+  CHECK(s.socket().sent.size() == 2);
+  CHECK(s.all<Drained>().size() == 1);
+  CHECK(s.states_of(a).back() == DeliveryState::sent);
+  CHECK(s.states_of(b).back() == DeliveryState::sent);
+}
+
+TEST_CASE("the outbox bound refuses with a typed reason and drops nothing") {
+  ChatOptions options;
+  options.max_outbox_messages = 3;
+  options.max_outbox_bytes = 1000;
+  Session s(options);
+  s.open_v1();
+  s.socket().buffered = 1 << 20;
+  for (int i = 0; i < 3; ++i) (void)s.send("m" + std::to_string(i));
+  auto refused = s.client->send("one too many");
+  REQUIRE(std::holds_alternative<SendRejected>(refused));
+  CHECK(std::get<SendRejected>(refused).reason == SendFailure::outbox_full);
+  CHECK(to_string(SendFailure::outbox_full) == "outbox_full");
+  s.socket().buffered = 0;
+  s.scheduler.advance(100);
+  CHECK(s.socket().sent.size() == 3);
+  // Still bounded: sent-but-unacknowledged messages count until their ack.
+  CHECK(std::holds_alternative<SendRejected>(s.client->send("x")));
+}
+
+TEST_CASE("the length limit counts code points") {
+  ChatOptions options;
+  options.max_message_code_points = 3;
+  Session s(options);
+  CHECK(std::holds_alternative<std::string>(s.client->send("\xF0\x9F\x98\x80\xE4\xBD\xA0!")));  // 😀你! = 3
+  auto too_long = s.client->send("abcd");
+  REQUIRE(std::holds_alternative<SendRejected>(too_long));
+  CHECK(std::get<SendRejected>(too_long).reason == SendFailure::too_long);
+  CHECK(std::get<SendRejected>(s.client->send("")).reason == SendFailure::empty);
+  CHECK(std::get<SendRejected>(s.client->send("\xFF")).reason == SendFailure::invalid_utf8);
+}
+
+TEST_CASE("reconnection: backoff, re-send with the original id, no message shown twice") {
+  ChatOptions options;
+  options.reconnect_min_ms = 500;
+  Session s(options);
+  s.open_v1(message(1, "x-1", "first"));
+  const auto id = s.send("unacked");
+  s.socket().receive_text(message(2, "x-2", "second"));
+  s.socket().end(1006, "", false);
+  REQUIRE(s.network.current() == nullptr);
+  CHECK(s.client->state() == ConnectionState::reconnecting);
+  const auto closed = s.all<Closed>();
+  REQUIRE(closed.size() == 1);
+  REQUIRE(closed[0].reconnect_in_ms.has_value());
+  CHECK(*closed[0].reconnect_in_ms == 375);  // attempt 0, jitter 0.5: in [250, 500]
+  CHECK(s.states_of(id).back() == DeliveryState::sent);  // not failed: it will go again
+
+  s.scheduler.advance(374);
+  CHECK(s.network.opened == 1);
+  s.scheduler.advance(1);
+  CHECK(s.network.opened == 2);
+  s.open_v1(message(1, "x-1", "first") + "," + message(2, "x-2", "second") + "," + message(3, "x-3", "third"));
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0].find("\"id\":\"" + id + "\"") != std::string::npos);
+  CHECK(s.texts_shown() == std::vector<std::string>{"first", "second", "third"});
+}
+
+TEST_CASE("reconnection: a message broadcast before the connection died is delivered from the history, not re-sent") {
+  Session s;
+  s.open_v1();
+  const auto id = s.send("made it");
+  s.socket().end(1001, "restart", true);
+  s.scheduler.advance(1000);
+  s.open_v1(message(1, id, "made it", "guest-1"));
+  CHECK(s.socket().sent.empty());
+  CHECK(s.states_of(id).back() == DeliveryState::delivered);
+  CHECK(s.texts_shown().empty());
+}
+
+TEST_CASE("a new server session starts seq again") {
+  Session s;
+  s.open_v1(message(5, "x-5", "old"));
+  s.socket().end(1012);
+  s.scheduler.advance(1000);
+  s.open_v1(message(1, "y-1", "new"), "s2");
+  CHECK(s.texts_shown() == std::vector<std::string>{"old", "new"});
+}
+
+TEST_CASE("no reconnection after the user's close, a normal close or a policy violation; queued messages fail") {
+  for (const int code : {1000, 1008, 4001}) {
+    CAPTURE(code);
+    Session s;
+    s.open_v1();
+    s.socket().buffered = 1 << 20;
+    const auto id = s.send("stuck");
+    s.socket().end(static_cast<std::uint16_t>(code));
+    CHECK(s.client->state() == ConnectionState::closed);
+    s.scheduler.advance(60'000);
+    CHECK(s.network.opened == 1);
+    CHECK(s.states_of(id).back() == DeliveryState::failed);
+    CHECK(std::get<SendRejected>(s.client->send("later")).reason == SendFailure::closed);
+  }
+  Session s;
+  s.open_v1();
+  REQUIRE(s.client->close(1000, "bye").ok());
+  CHECK(s.socket().close_requested == std::make_pair(std::uint16_t{1000}, std::string("bye")));
+  s.socket().end(1000, "bye");
+  s.scheduler.advance(60'000);
+  CHECK(s.network.opened == 1);
+  CHECK_FALSE(s.all<Closed>().back().reconnect_in_ms.has_value());
+  CHECK(s.client->close(999).error().name == wasmchat::DomErrorName::invalid_access_error);
+}
+
+TEST_CASE("closing while waiting to reconnect stops the retries") {
+  Session s;
+  s.open_v1();
+  s.socket().end(1006, "", false);
+  REQUIRE(s.client->close().ok());
+  CHECK(s.client->state() == ConnectionState::closed);
+  s.scheduler.advance(60'000);
+  CHECK(s.network.opened == 1);
+}
+
+TEST_CASE("heartbeat: a missing pong abandons the connection and reconnects; a pong keeps it") {
+  ChatOptions options;
+  options.heartbeat_interval_ms = 1000;
+  options.heartbeat_timeout_ms = 500;
+  Session s(options);
+  s.open_v1();
+  s.scheduler.advance(1000);
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0] == R"({"nonce":1,"type":"ping"})");
+  s.socket().receive_text(R"({"type":"pong","nonce":1})");
+  s.scheduler.advance(999);
+  CHECK(s.network.current() != nullptr);
+  s.scheduler.advance(1);  // second ping, unanswered
+  s.scheduler.advance(500);
+  CHECK(s.network.current() == nullptr);  // dropped without waiting for a close handshake
+  CHECK(s.all<ErrorOccurred>().back().code == "heartbeat_timeout");
+  CHECK(s.client->state() == ConnectionState::reconnecting);
+  s.scheduler.advance(1000);
+  CHECK(s.network.opened == 2);
+}
+
+TEST_CASE("an incoming frame above the limit closes with 4009 on the wire, 1009 reported, and reconnects") {
+  ChatOptions options;
+  options.max_incoming_bytes = 300;  // above the welcome
+  Session s(options);
+  s.open_v1();
+  FakeTransport* first = &s.socket();
+  first->receive_text(std::string(301, 'x'));
+  CHECK(s.network.current() == nullptr);
+  REQUIRE(s.network.closes_requested.size() == 1);
+  CHECK(s.network.closes_requested[0].first == 4009);
+  const auto closed = s.all<Closed>();
+  REQUIRE(closed.size() == 1);
+  CHECK(closed[0].code == 1009);
+  CHECK(closed[0].reconnect_in_ms.has_value());
+  CHECK(s.all<ErrorOccurred>().back().code == "message_too_big");
+}
+
+TEST_CASE("malformed envelopes are error events; the session carries on") {
+  Session s;
+  s.open_v1();
+  for (const char* bad : {"not json", "[1,2]", R"({"type":"nope"})", R"({"type":"message","seq":"x"})"}) {
+    s.socket().receive_text(bad);
+  }
+  s.socket().receive_binary("\x01\x02");
+  CHECK(s.all<ErrorOccurred>().size() == 5);
+  for (const auto& e : s.all<ErrorOccurred>()) CHECK(e.code == "bad_envelope");
+  s.socket().receive_text(message(1, "z-1", "still fine"));
+  CHECK(s.texts_shown() == std::vector<std::string>{"still fine"});
+  CHECK(s.client->state() == ConnectionState::open);
+}
+
+TEST_CASE("a server error naming our message marks it failed") {
+  Session s;
+  s.open_v1();
+  const auto id = s.send("spam");
+  s.socket().receive_text(R"({"type":"error","code":"rate_limited","message":"slow down","id":")" + id + R"("})");
+  CHECK(s.states_of(id).back() == DeliveryState::failed);
+  CHECK(s.all<OwnMessageChanged>().back().reason == "rate_limited");
+  CHECK(s.all<ErrorOccurred>().back().code == "rate_limited");
+  CHECK(s.client->outbox_size() == 0);
+}
+
+TEST_CASE("the chosen nickname is requested after every welcome") {
+  ChatOptions options;
+  options.nickname = "ana";
+  Session s(options);
+  s.open_v1();
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0] == R"({"name":"ana","type":"nick"})");
+  s.socket().receive_text(R"({"type":"name","name":"ana"})");
+  CHECK(s.client->name() == "ana");
+}
+
+TEST_CASE("an invalid URL is refused at creation") {
+  FakeNetwork network;
+  FakeScheduler scheduler;
+  ChatOptions options;
+  options.url = "bad:url";
+  auto created = ChatClient::create(options, Environment{network.connector(), &scheduler, [] { return 0.0; }}, nullptr);
+  CHECK_FALSE(created.ok());
+}

@@ -1,0 +1,59 @@
+#include <doctest/doctest.h>
+
+#include "chat/outbox.hpp"
+
+using wasmchat::chat::DeliveryState;
+using wasmchat::chat::Outbox;
+
+TEST_CASE("the outbox is bounded in count and in bytes") {
+  Outbox outbox(2, 10);
+  CHECK(outbox.has_room_for(10));
+  CHECK_FALSE(outbox.has_room_for(11));
+  outbox.push("a", "12345");
+  CHECK(outbox.has_room_for(5));
+  CHECK_FALSE(outbox.has_room_for(6));
+  outbox.push("b", "1");
+  CHECK_FALSE(outbox.has_room_for(0));  // count bound
+  CHECK(outbox.size() == 2);
+  CHECK(outbox.bytes() == 6);
+}
+
+TEST_CASE("queued, sent, settled, requeued in order") {
+  Outbox outbox(10, 100);
+  outbox.push("a", "one");
+  outbox.push("b", "two");
+  outbox.push("c", "three");
+  REQUIRE(outbox.next_queued() != nullptr);
+  CHECK(outbox.next_queued()->id == "a");
+  outbox.mark_next_sent(false);
+  outbox.mark_next_sent(false);
+  CHECK(outbox.queued() == 1);
+  CHECK(outbox.next_queued()->id == "c");
+  CHECK(outbox.settle("a"));
+  CHECK_FALSE(outbox.settle("a"));
+  CHECK(outbox.size() == 2);
+  outbox.requeue_unacknowledged();
+  CHECK(outbox.queued() == 2);
+  CHECK(outbox.next_queued()->id == "b");  // original order kept
+  CHECK(outbox.next_queued()->state == DeliveryState::queued);
+}
+
+TEST_CASE("plain-mode sends are final and leave the outbox") {
+  Outbox outbox(10, 100);
+  outbox.push("a", "one");
+  outbox.mark_next_sent(true);
+  CHECK(outbox.size() == 0);
+  CHECK(outbox.bytes() == 0);
+}
+
+TEST_CASE("take_all empties the outbox") {
+  Outbox outbox(10, 100);
+  outbox.push("a", "one");
+  outbox.push("b", "two");
+  outbox.mark_next_sent(false);
+  const auto all = outbox.take_all();
+  CHECK(all.size() == 2);
+  CHECK(outbox.size() == 0);
+  CHECK(outbox.queued() == 0);
+  CHECK(outbox.next_queued() == nullptr);
+}

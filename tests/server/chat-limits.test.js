@@ -1,0 +1,185 @@
+// Limits and lifecycle of server/chat-server.js: rate limit, frame size,
+// Origin allowlist, subprotocol choice and shutdown.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Client, startChat, refusedStatus, withDeadline, PROTOCOL } from './helpers.js';
+
+describe('rate limit (token bucket per connection)', () => {
+  test('over the burst: rate_limited errors with the id, never a silent drop; refills with time', async () => {
+    let t = 1_000_000;
+    const server = await startChat({ messagesPerSecond: 5, now: () => t });
+    try {
+      const alice = await Client.v1(server.url);
+      const bob = await Client.v1(server.url); // another connection has its own bucket
+      await alice.expect('presence');
+      for (let i = 0; i < 8; i++) alice.send({ type: 'say', id: `r${i}`, text: `n${i}` });
+      const answers = [];
+      while (answers.length < 8) {
+        const envelope = await alice.envelope();
+        if (envelope.type === 'ack' || envelope.type === 'error') answers.push(envelope);
+      }
+      assert.deepEqual(answers.map((a) => a.type === 'ack' ? `ack ${a.id}` : `${a.code} ${a.id}`),
+        ['ack r0', 'ack r1', 'ack r2', 'ack r3', 'ack r4', 'rate_limited r5', 'rate_limited r6', 'rate_limited r7']);
+
+      // Every kind of request costs a token, so pings are refused too.
+      alice.send({ type: 'ping', nonce: 9 });
+      assert.equal((await alice.envelope()).code, 'rate_limited');
+      bob.send({ type: 'ping', nonce: 9 });
+      assert.deepEqual(await bob.expect('pong'), { type: 'pong', nonce: 9 });
+
+      t += 200; // 5 per second: one token back
+      alice.send({ type: 'say', id: 'r5', text: 'n5' });
+      alice.send({ type: 'say', id: 'r6', text: 'n6' });
+      assert.equal((await alice.expect('ack')).id, 'r5');
+      assert.deepEqual(await alice.envelope(), { type: 'error', code: 'rate_limited', message: (await lastMessage()), id: 'r6' });
+
+      t += 60_000; // a long pause refills up to the burst, no further
+      for (let i = 0; i < 6; i++) alice.send({ type: 'ping', nonce: i });
+      const kinds = [];
+      for (let i = 0; i < 6; i++) kinds.push((await alice.envelope()).type);
+      assert.deepEqual(kinds, ['pong', 'pong', 'pong', 'pong', 'pong', 'error']);
+    } finally {
+      await server.close();
+    }
+    async function lastMessage() {
+      return 'over 5 messages per second';
+    }
+  });
+
+  test('with the real clock: a flood is answered frame for frame and the bucket refills', async () => {
+    const server = await startChat({ messagesPerSecond: 20 });
+    try {
+      const alice = await Client.v1(server.url);
+      for (let i = 0; i < 40; i++) alice.send({ type: 'ping', nonce: i });
+      let pongs = 0;
+      let limited = 0;
+      for (let i = 0; i < 40; i++) {
+        const envelope = await alice.envelope();
+        if (envelope.type === 'pong') pongs++;
+        else if (envelope.type === 'error' && envelope.code === 'rate_limited') limited++;
+        else assert.fail(JSON.stringify(envelope));
+      }
+      assert.equal(pongs + limited, 40);
+      assert.ok(pongs >= 20 && limited >= 15, `${pongs} pongs, ${limited} refused`);
+
+      // No event announces a refill: retry until a ping passes, with a deadline.
+      const started = Date.now();
+      await withDeadline((async () => {
+        for (let nonce = 100; ; nonce++) {
+          alice.send({ type: 'ping', nonce });
+          if ((await alice.envelope()).type === 'pong') return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })(), 'a token after the flood', 1000);
+      assert.ok(Date.now() - started < 1000);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('frame size', () => {
+  test('a frame of maxFrameBytes is read; one byte more closes the connection with 1009', async () => {
+    const server = await startChat({ maxFrameBytes: 1024 });
+    try {
+      const alice = await Client.v1(server.url);
+      alice.send(JSON.stringify({ type: 'ping', nonce: 1, pad: '' }).replace('""', `"${'x'.repeat(1024 - 35)}"`));
+      assert.equal(Buffer.byteLength(JSON.stringify({ type: 'ping', nonce: 1, pad: 'x'.repeat(1024 - 35) })), 1024);
+      assert.deepEqual(await alice.envelope(), { type: 'pong', nonce: 1 });
+      alice.send('x'.repeat(1025));
+      const { code } = await alice.waitClose();
+      assert.equal(code, 1009);
+      const plain = await Client.open(server.url);
+      plain.send(Buffer.alloc(1025), { binary: true });
+      assert.equal((await plain.waitClose()).code, 1009);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('Origin allowlist', () => {
+  test('a listed Origin connects; another or none is refused with 403 before the handshake', async () => {
+    const server = await startChat({ allowedOrigins: ['https://chat.example', 'http://localhost:8080'] });
+    try {
+      assert.equal(await refusedStatus(server.url, { origin: 'https://evil.example' }), 403);
+      assert.equal(await refusedStatus(server.url, { origin: 'https://chat.example.evil.example' }), 403);
+      assert.equal(await refusedStatus(server.url, { origin: 'null' }), 403);
+      assert.equal(await refusedStatus(server.url), 403);
+      assert.equal(server.chat.clientCount(), 0);
+      const ok = await Client.v1(server.url, { origin: 'https://chat.example' });
+      assert.equal(ok.welcome.online, 1);
+      await Client.v1(server.url, { origin: 'http://localhost:8080' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('without an allowlist every Origin is accepted', async () => {
+    const server = await startChat();
+    try {
+      await Client.v1(server.url, { origin: 'https://anywhere.example' });
+      await Client.v1(server.url);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('subprotocol choice', () => {
+  test('offering only other protocols selects none (plain mode, no welcome)', async () => {
+    const server = await startChat();
+    try {
+      // ws, as a client, accepts a server that selects none.
+      const other = await Client.open(server.url, { protocols: ['chat', 'wasmchat.v2'] });
+      assert.equal(other.ws.protocol, '');
+      other.send('hi');
+      const frame = await other.next();
+      assert.equal(frame.isBinary, false);
+      assert.match(frame.text, /^guest-\d+: hi$/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  test('close() closes every client, v1 and plain, with 1001 and resolves', async () => {
+    const server = await startChat();
+    const clients = [await Client.v1(server.url), await Client.v1(server.url), await Client.open(server.url)];
+    await withDeadline(server.close(), 'server.close()');
+    for (const client of clients) {
+      assert.deepEqual(await client.waitClose(), { code: 1001, reason: 'server shutting down' });
+    }
+    assert.equal(server.chat.clientCount(), 0);
+  });
+
+  test('close() terminates a client that never answers the close frame, after closeTimeoutMs', async () => {
+    const server = await startChat({ closeTimeoutMs: 100 });
+    const raw = net.connect(server.port, '127.0.0.1');
+    raw.on('error', () => {});
+    let received = '';
+    raw.on('data', (chunk) => { received += chunk.toString('latin1'); });
+    raw.write(['GET / HTTP/1.1', 'Host: 127.0.0.1', 'Upgrade: websocket', 'Connection: Upgrade',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'));
+    await withDeadline((async () => {
+      while (server.chat.clientCount() === 0) await new Promise((resolve) => raw.once('data', resolve));
+    })(), 'the raw handshake');
+    const ended = new Promise((resolve) => raw.once('close', resolve));
+    const started = Date.now();
+    await withDeadline(server.close(), 'close() with a silent client', 1500);
+    await withDeadline(ended, 'the raw socket to be closed');
+    assert.ok(Date.now() - started >= 90, 'waited for the close handshake first');
+    assert.match(received, /^HTTP\/1\.1 101 /);
+    // The close frame was sent: opcode 0x88, code 1001 (0x03e9).
+    assert.ok(received.includes('\x88'), 'close frame sent');
+  });
+
+  test('after close() new connections are refused with 503', async () => {
+    const server = await startChat();
+    await server.chat.close();
+    assert.equal(await refusedStatus(server.url), 503);
+    await server.close();
+  });
+});
