@@ -66,8 +66,9 @@ export function createChatServer(options = {}) {
     maxPayload: config.maxFrameBytes,
     perMessageDeflate: false,
     // ws calls this only when the client offered at least one subprotocol.
-    // Returning false selects none: a client that offered only other
-    // protocols gets plain mode (RFC 6455 4.2.2: the server may select none).
+    // A client that offered only other protocols gets none selected (RFC 6455
+    // 4.2.2) rather than ws's default of echoing the first: the server does
+    // not speak them. Browsers and ws then fail the handshake on their side.
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
 

@@ -28,13 +28,7 @@ class FakeTransport final : public Transport {
     if (state == ReadyState::open) sent.emplace_back(text);
     return success();
   }
-  [[nodiscard]] Status close(std::optional<std::uint16_t> code, std::string_view reason) override {
-    if (state == ReadyState::closing || state == ReadyState::closed) return success();
-    state = ReadyState::closing;
-    close_requested = std::make_pair(code.value_or(1005), std::string(reason));
-    network_->closes_requested.push_back(*close_requested);
-    return success();
-  }
+  [[nodiscard]] Status close(std::optional<std::uint16_t> code, std::string_view reason) override;
   [[nodiscard]] ReadyState ready_state() const override { return state; }
   [[nodiscard]] std::uint64_t buffered_amount() const override { return buffered; }
   [[nodiscard]] std::string protocol() const override { return selected; }
@@ -103,6 +97,14 @@ class FakeNetwork {
 inline FakeTransport::FakeTransport(FakeNetwork& network, std::string url_, std::vector<std::string> offered_)
     : url(std::move(url_)), offered(std::move(offered_)), network_(&network) {
   network_->live.push_back(this);
+}
+
+inline Status FakeTransport::close(std::optional<std::uint16_t> code, std::string_view reason) {
+  if (state == ReadyState::closing || state == ReadyState::closed) return success();
+  state = ReadyState::closing;
+  close_requested = std::make_pair(code.value_or(1005), std::string(reason));
+  network_->closes_requested.push_back(*close_requested);
+  return success();
 }
 
 inline FakeTransport::~FakeTransport() {
