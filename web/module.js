@@ -7,7 +7,21 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Receivers of events from C++, by sink id (see src/bindings/event_sink.js). */
-export const sinks = new Map();
+const sinks = new Map();
+let nextSinkId = 1;
+
+/**
+ * Registers the receiver of one C++ object's events and returns its id. It
+ * stays registered (and so reachable) until `unregister(id)`.
+ */
+export function registerSink(receiver) {
+  const id = nextSinkId++;
+  sinks.set(id, receiver);
+  return id;
+}
+
+/** Stops delivering events to sink `id`. */
+export const unregisterSink = (id) => sinks.delete(id);
 
 let pendingString = '';
 let pendingRejection = null;
@@ -21,6 +35,7 @@ const sink = {
     pendingRejection = new DOMException(readString(message, messageLength), readString(name, nameLength));
   },
   string: (text, length) => { pendingString = readString(text, length); },
+  chatEvent: (id, json, length) => sinks.get(id)?.chatEvent(JSON.parse(readString(json, length))),
 };
 
 /** The instantiated module: exports (`_wasmchat_*`), `HEAPU8`. */
@@ -47,7 +62,9 @@ export function check(result, context) {
   if (result) return result;
   const error = pendingRejection;
   pendingRejection = null;
-  throw new DOMException(`Failed to ${context}: ${error.message}`, error.name);
+  const message = `Failed to ${context}: ${error.message}`;
+  // TypeError is an ECMAScript error, not a DOMException, in the browser too.
+  throw error.name === 'TypeError' ? new TypeError(message) : new DOMException(message, error.name);
 }
 
 // One reusable scratch area for arguments: sends do not allocate per message.

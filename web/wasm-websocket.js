@@ -1,7 +1,8 @@
 // WasmWebSocket: the browser's WebSocket API, with its state and validation in
 // C++ (src/websocket/browser_websocket.cpp) and only WebIDL conversions here.
 import {
-  wasm, sinks, heap, readString, takeString, check, writeString, writeBytes, encodeUtf8, encodeRecords,
+  wasm, registerSink, unregisterSink, heap, readString, takeString, check, writeString, writeBytes, encodeUtf8,
+  encodeRecords,
 } from './module.js';
 
 const CONSTRUCT = "construct 'WebSocket'";
@@ -10,8 +11,6 @@ const CLOSE = "execute 'close' on 'WebSocket'";
 
 const states = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 const eventTypes = ['open', 'message', 'error', 'close'];
-
-let nextSinkId = 1;
 
 // A closed socket's C++ object lives as long as its JS object: attributes stay
 // readable and send() keeps counting bufferedAmount, as the browser's do.
@@ -48,6 +47,7 @@ function toMessage(data) {
  */
 export class WasmWebSocket extends EventTarget {
   #pointer;
+  #sinkId;
   #url;
   #origin;
   #protocol = '';
@@ -71,36 +71,15 @@ export class WasmWebSocket extends EventTarget {
     buffer.set(urlBytes);
     buffer.set(records, urlBytes.length);
     const [at] = writeBytes(buffer);
-    const id = nextSinkId++;
-    const pointer = check(
-      wasm._wasmchat_websocket_connect(at, urlBytes.length, at + urlBytes.length, records.length, id), CONSTRUCT);
+    const id = registerSink(this.#events());
+    const pointer = wasm._wasmchat_websocket_connect(at, urlBytes.length, at + urlBytes.length, records.length, id);
+    if (!pointer) unregisterSink(id);
+    check(pointer, CONSTRUCT);
     this.#pointer = pointer;
+    this.#sinkId = id;
     this.#url = takeString(() => wasm._wasmchat_websocket_url(pointer));
     this.#origin = new URL(this.#url).origin;
     destroyer.register(this, pointer);
-    sinks.set(id, {
-      open: () => {
-        this.#protocol = takeString(() => wasm._wasmchat_websocket_protocol(pointer));
-        this.#extensions = takeString(() => wasm._wasmchat_websocket_extensions(pointer));
-        this.dispatchEvent(new Event('open'));
-      },
-      message: (isText, data, length) => {
-        let payload;
-        if (isText) {
-          payload = readString(data, length);
-        } else if (wasm._wasmchat_websocket_binary_type(pointer)) {
-          payload = heap().slice(data, data + length).buffer;
-        } else {
-          payload = new Blob([heap().subarray(data, data + length)]);
-        }
-        this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
-      },
-      error: () => this.dispatchEvent(new Event('error')),
-      close: (code, wasClean, reason) => {
-        sinks.delete(id);
-        this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
-      },
-    });
   }
 
   /** The resolved URL. */
@@ -150,6 +129,35 @@ export class WasmWebSocket extends EventTarget {
     const [at, length] = writeString(reason === undefined ? '' : String(reason));
     check(wasm._wasmchat_websocket_close(this.#pointer, given, at, length), CLOSE);
   }
+
+  // Receives the C++ object's events; dropped after close, so a closed,
+  // unreferenced socket can be collected.
+  #events() {
+    return {
+      open: () => {
+        this.#protocol = takeString(() => wasm._wasmchat_websocket_protocol(this.#pointer));
+        this.#extensions = takeString(() => wasm._wasmchat_websocket_extensions(this.#pointer));
+        this.dispatchEvent(new Event('open'));
+      },
+      message: (isText, data, length) => {
+        let payload;
+        if (isText) {
+          payload = readString(data, length);
+        } else if (wasm._wasmchat_websocket_binary_type(this.#pointer)) {
+          payload = heap().slice(data, data + length).buffer;
+        } else {
+          payload = new Blob([heap().subarray(data, data + length)]);
+        }
+        this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
+      },
+      error: () => this.dispatchEvent(new Event('error')),
+      close: (code, wasClean, reason) => {
+        unregisterSink(this.#sinkId);
+        this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
+      },
+    };
+  }
+
 
   #transmit(message) {
     if (message.bytes) {

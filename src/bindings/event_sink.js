@@ -1,5 +1,5 @@
 // Emscripten --js-library: the imports through which websocket_bindings.cpp
-// reaches the JS face. The JS face passes its sink as Module.wasmchatSink when
+// and chat_bindings.cpp reach the JS face. The JS face passes its sink as Module.wasmchatSink when
 // it instantiates the module (web/module.js); pointers are only valid during
 // the call.
 var WasmchatEventSink = {
@@ -9,6 +9,7 @@ var WasmchatEventSink = {
   wasmchat_js_close: function(sink, code, wasClean, reason, length) { Module['wasmchatSink'].close(sink, code, wasClean, reason, length); },
   wasmchat_js_reject: function(name, nameLength, message, messageLength) { Module['wasmchatSink'].reject(name, nameLength, message, messageLength); },
   wasmchat_js_string: function(text, length) { Module['wasmchatSink'].string(text, length); },
+  wasmchat_js_chat_event: function(sink, json, length) { Module['wasmchatSink'].chatEvent(sink, json, length); },
 };
 
 mergeInto(LibraryManager.library, WasmchatEventSink);

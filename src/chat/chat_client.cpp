@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "chat/overloaded.hpp"
 #include "websocket/close_code.hpp"
 #include "websocket/utf8.hpp"
 
@@ -13,45 +14,7 @@ namespace {
 /// How many delivered own ids to remember for swallowing late broadcasts.
 constexpr std::size_t remembered_deliveries = 256;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 }  // namespace
-
-std::string_view to_string(Mode mode) noexcept {
-  switch (mode) {
-    case Mode::unknown: return "unknown";
-    case Mode::v1: return "v1";
-    case Mode::plain: return "plain";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(ConnectionState state) noexcept {
-  switch (state) {
-    case ConnectionState::connecting: return "connecting";
-    case ConnectionState::greeting: return "greeting";
-    case ConnectionState::open: return "open";
-    case ConnectionState::reconnecting: return "reconnecting";
-    case ConnectionState::closed: return "closed";
-  }
-  return "closed";
-}
-
-std::string_view to_string(SendFailure failure) noexcept {
-  switch (failure) {
-    case SendFailure::empty: return "empty";
-    case SendFailure::too_long: return "too_long";
-    case SendFailure::invalid_utf8: return "invalid_utf8";
-    case SendFailure::outbox_full: return "outbox_full";
-    case SendFailure::closed: return "closed";
-  }
-  return "closed";
-}
 
 Result<std::unique_ptr<ChatClient>> ChatClient::create(ChatOptions options, Environment environment,
                                                         Handler handler) {
@@ -174,6 +137,10 @@ void ChatClient::on_welcome(protocol::Welcome welcome) {
   }
   name_ = std::move(welcome.name);
   online_ = welcome.online;
+  // A margin below the server's bucket leaves room for pings and nick changes.
+  send_rate_ = static_cast<double>(welcome.limits.messages_per_second) * 0.8;
+  send_tokens_ = std::max(1.0, send_rate_ - 1.0);
+  tokens_at_ = environment_.scheduler->now();
   greeting_timer_.stop();
   for (const auto& message : welcome.history) on_chat_message(message);
   if (state_ == ConnectionState::greeting) become_open(Mode::v1);
@@ -225,12 +192,28 @@ void ChatClient::flush() {
       return;
     }
     const bool v1 = mode_ == Mode::v1;
+    if (v1 && !take_send_token()) {
+      const auto wait = static_cast<Millis>((1.0 - send_tokens_) * 1000.0 / send_rate_) + 1;
+      if (!flush_timer_.active()) flush_timer_.start(wait, [this] { flush(); });
+      return;
+    }
     const std::string frame = v1 ? protocol::encode_say(next->id, next->text) : next->text;
     if (!transport_->send(frame).ok()) return;  // closing: the close event will requeue
     OwnMessageChanged changed{next->id, next->text, DeliveryState::sent, {}};
     outbox_.mark_next_sent(/*final=*/!v1);
     emit(std::move(changed));
   }
+}
+
+bool ChatClient::take_send_token() {
+  if (send_rate_ <= 0) return true;
+  const Millis now = environment_.scheduler->now();
+  const double capacity = std::max(1.0, send_rate_ - 1.0);
+  send_tokens_ = std::min(capacity, send_tokens_ + static_cast<double>(now - tokens_at_) * send_rate_ / 1000.0);
+  tokens_at_ = now;
+  if (send_tokens_ < 1.0) return false;
+  send_tokens_ -= 1.0;
+  return true;
 }
 
 void ChatClient::send_heartbeat() {
@@ -318,6 +301,13 @@ std::variant<std::string, SendRejected> ChatClient::send(std::string_view text) 
   return id;
 }
 
+void ChatClient::set_nickname(std::string nickname) {
+  options_.nickname = std::move(nickname);
+  if (mode_ == Mode::v1 && state_ == ConnectionState::open && transport_ && !options_.nickname.empty()) {
+    (void)transport_->send(protocol::encode_nick(options_.nickname));
+  }
+}
+
 Status ChatClient::close(std::optional<std::uint16_t> code, std::string_view reason) {
   if (auto status = validate_close(code, reason); !status) return status;
   if (user_closed_) return success();
@@ -330,6 +320,8 @@ Status ChatClient::close(std::optional<std::uint16_t> code, std::string_view rea
 }
 
 std::uint64_t ChatClient::buffered_amount() const { return transport_ ? transport_->buffered_amount() : 0; }
+
+ReadyState ChatClient::ready_state() const { return transport_ ? transport_->ready_state() : ReadyState::closed; }
 
 void ChatClient::set_state(ConnectionState state) {
   state_ = state;

@@ -51,12 +51,17 @@ class ChatClient {
   /// bufferedAmount below the high-water mark.
   [[nodiscard]] std::variant<std::string, SendRejected> send(std::string_view text);
 
+  /// Asks for a new nickname now (if connected) and after every reconnection.
+  void set_nickname(std::string nickname);
+
   /// Closes for good: no reconnection; messages still in the outbox are
   /// reported failed. Same code/reason rules as WebSocket.close().
   [[nodiscard]] Status close(std::optional<std::uint16_t> code = std::nullopt, std::string_view reason = {});
 
   [[nodiscard]] ConnectionState state() const noexcept { return state_; }
   [[nodiscard]] Mode mode() const noexcept { return mode_; }
+  /// The current socket's readyState (CLOSED between connections).
+  [[nodiscard]] ReadyState ready_state() const;
   /// The current socket's bufferedAmount (0 between connections).
   [[nodiscard]] std::uint64_t buffered_amount() const;
   /// Messages held in the outbox (queued + awaiting acknowledgement).
@@ -91,6 +96,7 @@ class ChatClient {
   void set_state(ConnectionState state);
   void emit(ChatEvent event);
   [[nodiscard]] std::string make_id();
+  [[nodiscard]] bool take_send_token();
 
   ChatOptions options_;
   Environment environment_;
@@ -114,6 +120,11 @@ class ChatClient {
   std::string id_prefix_;
   std::uint64_t next_id_ = 1;
   std::uint64_t next_nonce_ = 1;
+  // Pacing to the server's announced rate (welcome.limits), so a burst of
+  // re-sends after a reconnection is not refused as rate_limited.
+  double send_rate_ = 0;  // messages per second; 0 = unpaced
+  double send_tokens_ = 0;
+  Millis tokens_at_ = 0;
 
   Timer greeting_timer_;
   Timer flush_timer_;

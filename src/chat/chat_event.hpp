@@ -98,4 +98,9 @@ struct SendRejected {
   std::string message;
 };
 
+/// The event as one JSON object with a "type" of open, message, status,
+/// error, close or drain: the shape the JS face dispatches (web/index.d.ts).
+/// Own messages are "message" with "own": true and a "state".
+[[nodiscard]] std::string to_json(const ChatEvent& event);
+
 }  // namespace wasmchat::chat

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "chat/scheduler.hpp"
+#include "websocket/dom_error.hpp"
 
 namespace wasmchat::chat {
 
@@ -40,5 +41,13 @@ struct ChatOptions {
   Millis heartbeat_interval_ms = 15'000;
   Millis heartbeat_timeout_ms = 5'000;
 };
+
+/// Reads options given as a JSON object with the JS names (web/index.d.ts:
+/// server, nickname, maxLength, maxIncomingBytes, highWaterMark, retryInterval,
+/// maxOutboxMessages, maxOutboxBytes, reconnectMinDelay, reconnectMaxDelay,
+/// greetingTimeout, heartbeatInterval, heartbeatTimeout). Missing keys keep
+/// their defaults; an unknown key or a wrong type is a TypeError, so a typo
+/// never silently becomes a default.
+[[nodiscard]] Result<ChatOptions> parse_options(std::string_view json_text);
 
 }  // namespace wasmchat::chat

@@ -15,6 +15,7 @@ enum class DomErrorName {
   invalid_state_error,   ///< "InvalidStateError": send() while CONNECTING.
   invalid_access_error,  ///< "InvalidAccessError": close() with a reserved code.
   security_error,        ///< "SecurityError": ws: from an https page (mixed content).
+  type_error,            ///< A JS TypeError (not a DOMException): an argument of the wrong type.
 };
 
 /// The exception name exactly as `DOMException.name` spells it.
@@ -24,6 +25,7 @@ enum class DomErrorName {
     case DomErrorName::invalid_state_error: return "InvalidStateError";
     case DomErrorName::invalid_access_error: return "InvalidAccessError";
     case DomErrorName::security_error: return "SecurityError";
+    case DomErrorName::type_error: return "TypeError";
   }
   return "Error";
 }

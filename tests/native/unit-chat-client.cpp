@@ -369,3 +369,31 @@ TEST_CASE("an invalid URL is refused at creation") {
   auto created = ChatClient::create(options, Environment{network.connector(), &scheduler, [] { return 0.0; }}, nullptr);
   CHECK_FALSE(created.ok());
 }
+
+TEST_CASE("re-sends are paced below the rate the server announced") {
+  Session s;
+  s.open_v1();  // messagesPerSecond 20: paced at 16/s, bucket of 15
+  s.socket().buffered = 1 << 20;
+  for (int i = 0; i < 40; ++i) (void)s.send("m" + std::to_string(i));
+  s.socket().buffered = 0;
+  s.scheduler.advance(100);  // the retry timer fires
+  CHECK(s.socket().sent.size() == 15);  // the full bucket at once
+  s.scheduler.advance(1000);
+  // Then 16/s at most (a little less: timers round up), always under the server's 20.
+  CHECK(s.socket().sent.size() >= 15 + 14);
+  CHECK(s.socket().sent.size() <= 15 + 16);
+  s.scheduler.advance(1000);
+  CHECK(s.socket().sent.size() == 40);
+}
+
+TEST_CASE("a nickname set later is requested at once and after reconnecting") {
+  Session s;
+  s.open_v1();
+  s.client->set_nickname("zoe");
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0] == R"({"name":"zoe","type":"nick"})");
+  s.socket().end(1006, "", false);
+  s.scheduler.advance(1000);
+  s.open_v1();
+  CHECK(s.socket().sent == std::vector<std::string>{R"({"name":"zoe","type":"nick"})"});
+}

@@ -1,0 +1,94 @@
+// C ABI over client::BrowserChat for the JS face (web/chat-client.js).
+// Bindings only: the rules live in src/chat/. Nothing here throws; failures
+// reach JS through wasmchat_js_reject() and the return value.
+#include <emscripten/emscripten.h>
+
+#include <cstddef>
+#include <string>
+
+#include "chat/chat_event.hpp"
+#include "chat/options.hpp"
+#include "client/browser_chat.hpp"
+
+extern "C" {
+void wasmchat_js_chat_event(int sink, const char* json, std::size_t length);
+void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
+void wasmchat_js_string(const char* text, std::size_t length);
+}
+
+namespace {
+
+using wasmchat::client::BrowserChat;
+
+void reject(const wasmchat::DomError& error) {
+  const auto name = wasmchat::to_string(error.name);
+  wasmchat_js_reject(name.data(), name.size(), error.message.data(), error.message.size());
+}
+
+void return_string(std::string_view value) { wasmchat_js_string(value.data(), value.size()); }
+
+}  // namespace
+
+extern "C" {
+
+/// `options` is the JSON of the JS options object. Returns null after rejecting.
+EMSCRIPTEN_KEEPALIVE BrowserChat* wasmchat_chat_create(const char* options, std::size_t length, int sink) {
+  auto parsed = wasmchat::chat::parse_options(std::string_view(options, length));
+  if (!parsed) {
+    reject(parsed.error());
+    return nullptr;
+  }
+  auto chat = BrowserChat::create(std::move(parsed).value(), [sink](const wasmchat::chat::ChatEvent& event) {
+    const std::string json = wasmchat::chat::to_json(event);
+    wasmchat_js_chat_event(sink, json.data(), json.size());
+  });
+  if (!chat) {
+    reject(chat.error());
+    return nullptr;
+  }
+  return chat.value().release();
+}
+
+EMSCRIPTEN_KEEPALIVE void wasmchat_chat_destroy(BrowserChat* chat) { delete chat; }
+
+/// 1 and the id via wasmchat_js_string, or 0 and "reason\nmessage" via wasmchat_js_string.
+EMSCRIPTEN_KEEPALIVE int wasmchat_chat_send(BrowserChat* chat, const char* text, std::size_t length) {
+  auto result = chat->client().send(std::string_view(text, length));
+  if (const auto* id = std::get_if<std::string>(&result)) {
+    return_string(*id);
+    return 1;
+  }
+  const auto& rejected = std::get<wasmchat::chat::SendRejected>(result);
+  return_string(std::string(wasmchat::chat::to_string(rejected.reason)) + "\n" + rejected.message);
+  return 0;
+}
+
+/// `code` < 0: no code given.
+EMSCRIPTEN_KEEPALIVE int wasmchat_chat_close(BrowserChat* chat, int code, const char* reason, std::size_t length) {
+  const auto given = code < 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(code));
+  auto status = chat->client().close(given, std::string_view(reason, length));
+  if (!status) reject(status.error());
+  return status.ok();
+}
+
+EMSCRIPTEN_KEEPALIVE void wasmchat_chat_set_nickname(BrowserChat* chat, const char* name, std::size_t length) {
+  chat->client().set_nickname(std::string(name, length));
+}
+
+EMSCRIPTEN_KEEPALIVE int wasmchat_chat_ready_state(BrowserChat* chat) {
+  return static_cast<int>(chat->client().ready_state());
+}
+
+EMSCRIPTEN_KEEPALIVE double wasmchat_chat_buffered_amount(BrowserChat* chat) {
+  return static_cast<double>(chat->client().buffered_amount());
+}
+
+EMSCRIPTEN_KEEPALIVE double wasmchat_chat_outbox_size(BrowserChat* chat) {
+  return static_cast<double>(chat->client().outbox_size());
+}
+
+EMSCRIPTEN_KEEPALIVE double wasmchat_chat_outbox_bytes(BrowserChat* chat) {
+  return static_cast<double>(chat->client().outbox_bytes());
+}
+
+}  // extern "C"

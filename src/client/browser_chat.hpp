@@ -1,0 +1,29 @@
+// The chat core assembled for the browser: wasmchat::WebSocket as transport,
+// the page's event loop as scheduler, Math.random for ids and jitter.
+#pragma once
+
+#include <memory>
+
+#include "chat/chat_client.hpp"
+#include "client/browser_scheduler.hpp"
+
+namespace wasmchat::client {
+
+/// A ChatClient with its browser surroundings. Owns both; the client is
+/// destroyed before the scheduler it uses.
+class BrowserChat {
+ public:
+  /// Starts connecting. Fails only for an invalid URL (SyntaxError).
+  [[nodiscard]] static Result<std::unique_ptr<BrowserChat>> create(chat::ChatOptions options,
+                                                                   chat::ChatClient::Handler handler);
+
+  [[nodiscard]] chat::ChatClient& client() noexcept { return *client_; }
+
+ private:
+  BrowserChat() = default;
+
+  BrowserScheduler scheduler_;
+  std::unique_ptr<chat::ChatClient> client_;
+};
+
+}  // namespace wasmchat::client

@@ -1,0 +1,99 @@
+// createChatClient: the C++ chat core (src/chat/) as a JS EventTarget. The
+// core decides what to show and when; this file only converts arguments and
+// re-dispatches its events.
+import {
+  wasm, registerSink, unregisterSink, takeString, check, writeString,
+} from './module.js';
+
+const SEND = "execute 'send' on 'ChatClient'";
+const CLOSE = "execute 'close' on 'ChatClient'";
+
+const destroyer = new FinalizationRegistry((pointer) => wasm._wasmchat_chat_destroy(pointer));
+
+/**
+ * A chat session that reconnects by itself. Events (all `CustomEvent`s, data
+ * in `detail`): open, message, status, error, close, drain; see index.d.ts.
+ */
+export class ChatClient extends EventTarget {
+  #pointer;
+  #sinkId;
+  #status = { state: 'connecting', mode: 'unknown', name: '', online: 0 };
+
+  /** @private Use createChatClient(). */
+  constructor(options, token) {
+    super();
+    if (token !== constructing) throw new TypeError('Illegal constructor: use createChatClient()');
+    this.#sinkId = registerSink({ chatEvent: (event) => this.#dispatch(event) });
+    const [at, length] = writeString(JSON.stringify(options));
+    const pointer = wasm._wasmchat_chat_create(at, length, this.#sinkId);
+    if (!pointer) unregisterSink(this.#sinkId);
+    this.#pointer = check(pointer, "construct 'ChatClient'");
+    destroyer.register(this, pointer);
+  }
+
+  /**
+   * Queues a message. Returns `{ ok: true, id }`, or `{ ok: false, reason,
+   * message }` with reason one of empty, too_long, invalid_utf8, outbox_full,
+   * closed. Nothing is dropped silently: a queued message's fate arrives as
+   * `message` events with `own: true` and its `state`.
+   */
+  send(text) {
+    if (arguments.length < 1) throw new TypeError(`Failed to ${SEND}: 1 argument required, but only 0 present.`);
+    const [at, length] = writeString(String(text));
+    let ok = 0;
+    const result = takeString(() => { ok = wasm._wasmchat_chat_send(this.#pointer, at, length); });
+    if (ok) return { ok: true, id: result };
+    const [reason, message] = result.split('\n');
+    return { ok: false, reason, message };
+  }
+
+  /** Asks the server for a nickname now and after every reconnection. */
+  setNickname(name) {
+    const [at, length] = writeString(String(name));
+    wasm._wasmchat_chat_set_nickname(this.#pointer, at, length);
+  }
+
+  /** Closes for good (no reconnection). Same code/reason rules as WebSocket.close(). */
+  close(code = undefined, reason = undefined) {
+    const given = arguments.length >= 1 ? Math.trunc(Math.min(Math.max(Number(code) || 0, 0), 65535)) : -1;
+    const [at, length] = writeString(reason === undefined ? '' : String(reason));
+    check(wasm._wasmchat_chat_close(this.#pointer, given, at, length), CLOSE);
+  }
+
+  /** The current socket's readyState (0-3; 3 between connections). */
+  get readyState() { return wasm._wasmchat_chat_ready_state(this.#pointer); }
+  /** The current socket's bufferedAmount, in bytes. */
+  get bufferedAmount() { return wasm._wasmchat_chat_buffered_amount(this.#pointer); }
+  /** Messages in the outbox: queued, or sent and awaiting acknowledgement. */
+  get queued() { return wasm._wasmchat_chat_outbox_size(this.#pointer); }
+  /** UTF-8 bytes in the outbox. */
+  get queuedBytes() { return wasm._wasmchat_chat_outbox_bytes(this.#pointer); }
+  /** Connection state in words: connecting, greeting, open, reconnecting, closed. */
+  get state() { return this.#status.state; }
+  /** Dialect: unknown, v1 or plain. */
+  get mode() { return this.#status.mode; }
+  /** Our nickname as the server knows it. */
+  get name() { return this.#status.name; }
+  /** Clients online, as the server last reported. */
+  get online() { return this.#status.online; }
+
+  #dispatch(event) {
+    const { type, ...detail } = event;
+    if (type === 'status') this.#status = detail;
+    // Closed for good: nothing more will come, so let this object be collected.
+    if (type === 'close' && detail.reconnectIn === null) unregisterSink(this.#sinkId);
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+const constructing = Symbol('constructing');
+
+/**
+ * Creates a chat client and starts connecting. Rejects with a TypeError for
+ * bad options and a SyntaxError DOMException for an invalid server URL.
+ * @param {import('./index.js').ChatClientOptions} [options]
+ */
+export async function createChatClient(options = {}) {
+  if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object.');
+  return new ChatClient(options, constructing);
+}
