@@ -8,9 +8,15 @@ const $ = (id) => document.getElementById(id);
 const readyStates = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const { publish, nick } = document.forms;
 
+// ?server= picks another compatible server; numeric options (?maxLength=,
+// ?maxOutboxMessages=, ...) tune the client, e.g. for a slow network.
+const tunable = ['maxLength', 'maxIncomingBytes', 'highWaterMark', 'retryInterval', 'maxOutboxMessages',
+  'maxOutboxBytes', 'reconnectMinDelay', 'reconnectMaxDelay', 'greetingTimeout', 'heartbeatInterval',
+  'heartbeatTimeout'];
 const client = await createChatClient({
   server: params.get('server') ?? '/ws',  // resolved against the page: http -> ws, https -> wss
   nickname: params.get('nickname') ?? undefined,
+  ...Object.fromEntries(tunable.filter((name) => params.has(name)).map((name) => [name, Number(params.get(name))])),
 });
 window.chat = client;  // for people poking at it from the console, and for tests
 
