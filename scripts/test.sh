@@ -11,5 +11,6 @@ echo "== unit tests, native (g++)"
 ctest --preset native
 echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
-echo "== browser tests (Chromium)"
-node --test --test-concurrency=1 tests/browser/
+
+echo "== server and browser tests (node:test, Chromium)"
+node --test --test-concurrency=1 tests/server/ tests/browser/

@@ -71,3 +71,103 @@ export declare class WasmWebSocket extends EventTarget {
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject,
     options?: boolean | EventListenerOptions): void;
 }
+
+/** Options of createChatClient(); every one is optional. Times in ms. */
+export interface ChatClientOptions {
+  /** Server URL: ws:, wss:, http(s): or relative to the page. Default '/ws'. */
+  server?: string;
+  /** Nickname to ask for after each (re)connection. */
+  nickname?: string;
+  /** Longest message, in Unicode code points. Default 50. */
+  maxLength?: number;
+  /** A larger incoming frame closes the connection (reported as 1009). Default 1 MiB. */
+  maxIncomingBytes?: number;
+  /** The outbox writes only while bufferedAmount is below this. Default 65536. */
+  highWaterMark?: number;
+  /** How often a blocked outbox checks bufferedAmount again. Default 100. */
+  retryInterval?: number;
+  /** Outbox bounds (queued + awaiting acknowledgement). Defaults 1000 and 1 MiB. */
+  maxOutboxMessages?: number;
+  maxOutboxBytes?: number;
+  /** Reconnection backoff bounds. Defaults 500 and 30000. */
+  reconnectMinDelay?: number;
+  reconnectMaxDelay?: number;
+  /** Wait for the server's welcome before assuming a plain server. Default 1500. */
+  greetingTimeout?: number;
+  /** wasmchat.v1 ping period, and the silence that means a dead connection. Defaults 15000 and 5000. */
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+}
+
+/** Where one of the user's own messages is. */
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'failed';
+
+/** Why send() refused a message. */
+export type SendFailure = 'empty' | 'too_long' | 'invalid_utf8' | 'outbox_full' | 'closed';
+
+/** What send() returns. */
+export type SendResult =
+  | { ok: true; id: string }
+  | { ok: false; reason: SendFailure; message: string };
+
+/** Someone's message (own: false) or a change to one of ours (own: true). */
+export type ChatMessageDetail =
+  | { own: false; seq: number; id: string; from: string; text: string; time: number }
+  | { own: true; id: string; text: string; state: DeliveryState; reason: string };
+
+/** Connection state in words. */
+export type ChatState = 'connecting' | 'greeting' | 'open' | 'reconnecting' | 'closed';
+/** The dialect: wasmchat.v1, or a plain broadcast server. */
+export type ChatMode = 'unknown' | 'v1' | 'plain';
+
+/** The events of a ChatClient; data is in `event.detail`. */
+export interface ChatClientEventMap {
+  open: CustomEvent<{ mode: ChatMode; name: string }>;
+  message: CustomEvent<ChatMessageDetail>;
+  status: CustomEvent<{ state: ChatState; mode: ChatMode; name: string; online: number }>;
+  /** code: bad_envelope, transport_error, heartbeat_timeout, message_too_big, or a server error code. */
+  error: CustomEvent<{ code: string; message: string }>;
+  /** reconnectIn: ms until the next attempt, or null when closed for good. */
+  close: CustomEvent<{ code: number; reason: string; wasClean: boolean; reconnectIn: number | null }>;
+  drain: CustomEvent<Record<string, never>>;
+}
+
+/** A chat session whose logic runs in C++/wasm; reconnects by itself. */
+export declare class ChatClient extends EventTarget {
+  private constructor();
+  /** Queues a message; never drops it silently. */
+  send(text: string): SendResult;
+  /** Asks for a nickname now and after every reconnection. */
+  setNickname(name: string): void;
+  /** Closes for good. Same code/reason rules as WebSocket.close(). */
+  close(code?: number, reason?: string): void;
+  /** The current socket's readyState (3 between connections). */
+  readonly readyState: number;
+  /** The current socket's bufferedAmount in bytes. */
+  readonly bufferedAmount: number;
+  /** Messages in the outbox. */
+  readonly queued: number;
+  /** UTF-8 bytes in the outbox. */
+  readonly queuedBytes: number;
+  readonly state: ChatState;
+  readonly mode: ChatMode;
+  readonly name: string;
+  readonly online: number;
+
+  addEventListener<K extends keyof ChatClientEventMap>(
+    type: K, listener: (this: ChatClient, ev: ChatClientEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof ChatClientEventMap>(
+    type: K, listener: (this: ChatClient, ev: ChatClientEventMap[K]) => any,
+    options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions): void;
+}
+
+/**
+ * Creates a chat client and starts connecting.
+ * @throws TypeError for unknown or mistyped options; DOMException SyntaxError for a bad URL.
+ */
+export declare function createChatClient(options?: ChatClientOptions): Promise<ChatClient>;
