@@ -1,0 +1,100 @@
+// Binds the chat markup (the classic form and message list plus status
+// fields; see index.html) to a ChatClient. Shared by the page and the
+// <wasm-chat> element. Only wiring: the C++ core decides what to show; text is
+// always set with textContent, so markup in a message shows as text.
+
+const readyStates = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+
+/**
+ * Wires `root` (a Document or ShadowRoot holding the markup) to `client`.
+ * Returns a function that unbinds it.
+ */
+export function bindChatView(root, client) {
+  const $ = (id) => root.querySelector(`#${id}`);
+  const publish = root.querySelector('form[name=publish]');
+  const nick = root.querySelector('form[name=nick]');
+  const messages = $('messages');
+  const problem = $('problem');
+
+  function line(className) {
+    const div = document.createElement('div');
+    div.className = className;
+    div.setAttribute('part', className.split(' ').map((c) => (c === 'message' ? 'message' : `message-${c}`)).join(' '));
+    messages.prepend(div);
+    return div;
+  }
+
+  function span(parent, className, text) {
+    const s = document.createElement('span');
+    s.className = className;
+    s.textContent = text;
+    parent.append(s);
+    return s;
+  }
+
+  function showStatus() {
+    $('state').textContent = `${client.state}${client.mode === 'unknown' ? '' : ` (${client.mode})`}`;
+    $('ready-state').textContent = readyStates[client.readyState];
+    $('buffered-amount').textContent = String(client.bufferedAmount);
+    $('outbox').textContent = String(client.queued);
+    $('online').textContent = client.mode === 'v1' ? String(client.online) : '–';
+    if (nick && client.name && root.activeElement !== nick.nickname) nick.nickname.value = client.name;
+  }
+
+  const onMessage = ({ detail }) => {
+    if (!detail.own) {
+      const div = line('message');
+      if (detail.from) span(div, 'from', detail.from);
+      span(div, 'text', detail.text);
+      return;
+    }
+    // Own message: the first event (queued) carries the text, later ones its state.
+    let div = messages.querySelector(`[data-id="${CSS.escape(detail.id)}"]`);
+    if (!div) {
+      div = line('message own');
+      div.dataset.id = detail.id;
+      span(div, 'from', client.name || 'me');
+      span(div, 'text', detail.text);
+      span(div, 'state', '');
+    }
+    div.dataset.state = detail.state;
+    div.querySelector('.state').textContent = detail.reason ? `${detail.state}: ${detail.reason}` : detail.state;
+  };
+  const onError = ({ detail }) => { problem.textContent = `${detail.code}: ${detail.message}`; };
+  const onClose = ({ detail }) => {
+    problem.textContent = detail.reconnectIn === null
+      ? `Closed (${detail.code}${detail.reason ? `: ${detail.reason}` : ''}).`
+      : `Connection lost (${detail.code}); reconnecting in ${(detail.reconnectIn / 1000).toFixed(1)} s.`;
+  };
+  const onOpen = () => { problem.textContent = ''; };
+
+  const listeners = [['message', onMessage], ['error', onError], ['close', onClose], ['open', onOpen]];
+  for (const type of ['status', 'message', 'drain', 'open', 'close']) listeners.push([type, showStatus]);
+  for (const [type, listener] of listeners) client.addEventListener(type, listener);
+  const timer = setInterval(showStatus, 250);  // bufferedAmount has no event of its own
+  showStatus();
+
+  publish.onsubmit = (event) => {
+    event.preventDefault();
+    const result = client.send(publish.message.value);
+    if (result.ok) {
+      publish.message.value = '';
+      problem.textContent = '';
+    } else {
+      problem.textContent = result.message;  // e.g. outbox_full, too_long: the text stays in the field
+    }
+  };
+  if (nick) {
+    nick.onsubmit = (event) => {
+      event.preventDefault();
+      client.setNickname(nick.nickname.value);
+    };
+  }
+
+  return () => {
+    clearInterval(timer);
+    for (const [type, listener] of listeners) client.removeEventListener(type, listener);
+    publish.onsubmit = null;
+    if (nick) nick.onsubmit = null;
+  };
+}
