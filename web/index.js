@@ -2,3 +2,4 @@
 // module once (top-level await), so afterwards every export works synchronously.
 export { WasmWebSocket } from './wasm-websocket.js';
 export { createChatClient } from './chat-client.js';
+export { defineChatElement } from './chat-element.js';
