@@ -2,7 +2,7 @@
 // core decides what to show and when; this file only converts arguments and
 // re-dispatches its events.
 import {
-  wasm, registerSink, unregisterSink, takeString, check, writeString,
+  wasm, loadWasm, registerSink, unregisterSink, takeString, check, writeString,
 } from './module.js';
 
 const SEND = "execute 'send' on 'ChatClient'";
@@ -91,9 +91,13 @@ const constructing = Symbol('constructing');
 /**
  * Creates a chat client and starts connecting. Rejects with a TypeError for
  * bad options and a SyntaxError DOMException for an invalid server URL.
+ * `wasmUrl` says where the .wasm is if it could not be loaded from next to
+ * this module (the instantiation is shared by every client on the page).
  * @param {import('./index.js').ChatClientOptions} [options]
  */
 export async function createChatClient(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object.');
-  return new ChatClient(options, constructing);
+  const { wasmUrl, ...chatOptions } = options;
+  await loadWasm(wasmUrl);
+  return new ChatClient(chatOptions, constructing);
 }

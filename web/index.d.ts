@@ -74,6 +74,12 @@ export declare class WasmWebSocket extends EventTarget {
 
 /** Options of createChatClient(); every one is optional. Times in ms. */
 export interface ChatClientOptions {
+  /**
+   * Where wasmchat.wasm is, if it is not next to the package's JS (e.g. a CDN
+   * or a bundler that does not copy it). Only used while the module is not
+   * loaded yet; the instantiation is shared by every client on the page.
+   */
+  wasmUrl?: string | URL;
   /** Server URL: ws:, wss:, http(s): or relative to the page. Default '/ws'. */
   server?: string;
   /** Nickname to ask for after each (re)connection. */
@@ -171,3 +177,29 @@ export declare class ChatClient extends EventTarget {
  * @throws TypeError for unknown or mistyped options; DOMException SyntaxError for a bad URL.
  */
 export declare function createChatClient(options?: ChatClientOptions): Promise<ChatClient>;
+
+/** Events a <wasm-chat> element re-dispatches from its client (same `detail`). */
+export type WasmChatElementEventMap = ChatClientEventMap;
+
+/**
+ * The <wasm-chat> element: attributes `server`, `nickname`, `max-length`;
+ * shadow DOM with parts `status`, `form`, `input`, `button`, `problem`,
+ * `messages`, `message`, `message-own`; themed with the custom properties
+ * --wasm-chat-font, -color, -background, -border, -radius, -padding,
+ * -muted, -error, -rule, -accent, -height. Removing it closes its connection.
+ */
+export interface WasmChatElement extends HTMLElement {
+  /** The element's client, once connected; null before and after. */
+  readonly client: ChatClient | null;
+  addEventListener<K extends keyof WasmChatElementEventMap>(
+    type: K, listener: (this: WasmChatElement, ev: WasmChatElementEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions): void;
+}
+
+/**
+ * Registers the chat element under `tagName` (default 'wasm-chat'); calling it
+ * again with the same name returns the registered class.
+ */
+export declare function defineChatElement(tagName?: string): { new (): WasmChatElement; prototype: WasmChatElement };

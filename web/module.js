@@ -1,6 +1,7 @@
 // The one shared instance of the wasm module, and the memory plumbing every
-// binding uses. Instantiation starts when this module is first imported and is
-// shared by everything on the page.
+// binding uses. Instantiation starts when this module is first imported (the
+// earlier the fetch and compile start, the earlier a chat opens) and is shared
+// by everything on the page.
 import createWasmchatModule from './wasmchat.js';
 
 const encoder = new TextEncoder();
@@ -38,8 +39,37 @@ const sink = {
   chatEvent: (id, json, length) => sinks.get(id)?.chatEvent(JSON.parse(readString(json, length))),
 };
 
-/** The instantiated module: exports (`_wasmchat_*`), `HEAPU8`. */
-export const wasm = await createWasmchatModule({ wasmchatSink: sink });
+/** The instantiated module (exports `_wasmchat_*`, `HEAPU8`), once loaded. */
+export let wasm = null;
+let loading = null;
+
+/**
+ * Instantiates the module once; later calls share it. `wasmUrl` (used only if
+ * no load has succeeded yet) overrides where the .wasm is, e.g. on a CDN.
+ */
+export function loadWasm(wasmUrl = undefined) {
+  loading ??= createWasmchatModule({ wasmchatSink: sink, ...(wasmUrl && { locateFile: () => String(wasmUrl) }) })
+    .then((instance) => { wasm = instance; }, (error) => { loading = null; throw error; });
+  return loading;
+}
+
+/** The module, or a clear error saying how to point us at the .wasm. */
+export function requireWasm() {
+  if (wasm) return wasm;
+  throw new Error('wasmchat: the WebAssembly module is not loaded. Serve wasmchat.wasm next to the package\'s ' +
+    'JS, add <meta name="wasmchat:wasm-url" content="URL">, or pass { wasmUrl } to createChatClient().');
+}
+
+// Where the .wasm is: a <meta name="wasmchat:wasm-url"> on the page (for CDNs
+// and script-tag embeds, which cannot pass options), else next to this module
+// (Emscripten's `new URL('wasmchat.wasm', import.meta.url)`, which bundlers
+// follow and rewrite).
+const declared = globalThis.document?.querySelector?.('meta[name="wasmchat:wasm-url"]')?.content;
+try {
+  await loadWasm(declared ? new URL(declared, document.baseURI).href : undefined);
+} catch {
+  // Not fatal: createChatClient({ wasmUrl }) can still load it; requireWasm() explains.
+}
 
 /** The heap as bytes; re-read after anything that may grow memory. */
 export const heap = () => wasm.HEAPU8;

@@ -1,7 +1,7 @@
 // WasmWebSocket: the browser's WebSocket API, with its state and validation in
 // C++ (src/websocket/browser_websocket.cpp) and only WebIDL conversions here.
 import {
-  wasm, registerSink, unregisterSink, heap, readString, takeString, check, writeString, writeBytes, encodeUtf8,
+  wasm, requireWasm, registerSink, unregisterSink, heap, readString, takeString, check, writeString, writeBytes, encodeUtf8,
   encodeRecords,
 } from './module.js';
 
@@ -65,6 +65,7 @@ export class WasmWebSocket extends EventTarget {
     if (arguments.length < 1) {
       throw new TypeError(`Failed to ${CONSTRUCT}: 1 argument required, but only 0 present.`);
     }
+    requireWasm();
     const urlBytes = encodeUtf8(String(url));
     const records = encodeRecords(toProtocolList(protocols));
     const buffer = new Uint8Array(urlBytes.length + records.length);

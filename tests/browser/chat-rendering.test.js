@@ -101,17 +101,13 @@ function waitAllDelivered(page, count) {
 // ---------------------------------------------------------------------------
 
 let browser;
-let server;
-before(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
 
+/** A fresh server per test (so no history from another test) and two pages on it. */
 async function twoPages(t) {
+  const server = await startServer({ port: 0 });
+  t.after(() => server.close());
   const pages = pagesFor(t, browser);
   const alice = await pages.open(server.url, { nickname: 'alice' });
   const bob = await pages.open(server.url, { nickname: 'bob' });

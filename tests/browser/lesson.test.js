@@ -1,0 +1,44 @@
+// The lesson page (web/lesson.html): a WasmWebSocket to /hello logs the
+// lesson's events as they happen. With ?closeAfterMs=300 the server greets,
+// then closes with 1000 "bye" after 300 ms.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './harness.js';
+import { startServer } from '../../server/app.js';
+
+const TIMEOUT = 10_000;
+
+let browser;
+let server;
+before(async () => {
+  server = await startServer({ port: 0 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the lesson page logs open, the greeting and a clean close, and ends CLOSED', async (t) => {
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const consoleErrors = [];
+  const pageErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+
+  await page.goto(new URL('/lesson.html?closeAfterMs=300', server.url).href);
+  await page.waitForFunction(() => [...document.querySelectorAll('#log li')].some((li) => li.textContent.startsWith('[close]')),
+    null, { timeout: TIMEOUT });
+  await page.waitForFunction(() => document.getElementById('ready-state').textContent === 'CLOSED', null, { timeout: TIMEOUT });
+
+  const log = await page.$$eval('#log li', (items) => items.map((li) => li.textContent));
+  assert.deepStrictEqual(log, [
+    '[open] Connection established, send -> server',
+    '[message] Data received: Hello from server! <- server',
+    '[close] Connection closed cleanly, code=1000 reason=bye',
+  ]);
+  assert.match(log.at(-1), /^\[close\] .*code=1000/);
+  assert.equal(await page.textContent('#buffered-amount'), '0');
+  assert.deepStrictEqual({ consoleErrors, pageErrors }, { consoleErrors: [], pageErrors: [] });
+});
