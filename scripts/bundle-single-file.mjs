@@ -1,14 +1,16 @@
-// Bundles web/embed.js and everything it imports into one ES module, with the
-// SINGLE_FILE Emscripten glue (wasm inlined as base64) in place of the
-// separate wasmchat.js + wasmchat.wasm.
-//   node scripts/bundle-single-file.mjs <single-file-glue.js> <output.js>
+// Bundles web/embed.js and everything it imports into one ES module with the
+// wasm inlined: web/wasm-binary.js (which exports nothing in the package) is
+// replaced by the bytes of wasmchat.wasm, handed to Emscripten as wasmBinary.
+// Not Emscripten's -sSINGLE_FILE: its glue first fetch()es the inlined
+// data: URL, which a strict connect-src reports as a CSP violation.
+//   node scripts/bundle-single-file.mjs <dist-dir> <output.js>
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [glue, output] = process.argv.slice(2);
-if (!glue || !output) {
-  console.error('usage: bundle-single-file.mjs <single-file-glue.js> <output.js>');
+const [dist, output] = process.argv.slice(2);
+if (!dist || !output) {
+  console.error('usage: bundle-single-file.mjs <dist-dir> <output.js>');
   process.exit(2);
 }
 const web = fileURLToPath(new URL('../web/', import.meta.url));
@@ -22,10 +24,17 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  loader: { '.wasm': 'binary' },
   plugins: [{
-    name: 'single-file-glue',
+    name: 'inline-wasm',
     setup(b) {
-      b.onResolve({ filter: /^\.\/wasmchat\.js$/ }, () => ({ path: path.resolve(glue) }));
+      b.onResolve({ filter: /^\.\/wasmchat\.js$/ }, () => ({ path: path.resolve(dist, 'wasmchat.js') }));
+      b.onResolve({ filter: /^\.\/wasm-binary\.js$/ }, () => ({ path: 'wasm-binary', namespace: 'inline-wasm' }));
+      b.onLoad({ filter: /.*/, namespace: 'inline-wasm' }, () => ({
+        contents: `export { default as wasmBinary } from ${JSON.stringify(path.resolve(dist, 'wasmchat.wasm'))};`,
+        loader: 'js',
+        resolveDir: dist,
+      }));
     },
   }],
 });

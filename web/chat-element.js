@@ -7,11 +7,15 @@ import { bindChatView } from './chat-view.js';
 // Adopted as a constructed stylesheet, not a <style> element: strict CSP
 // (style-src 'self') blocks inline styles but not constructed sheets.
 const css = `
-  :host { display: block; font: var(--wasm-chat-font, 15px/1.4 system-ui, sans-serif);
+  :host { display: block; contain: content; }
+  :host([hidden]) { display: none; }
+  /* A host rule like "* { color: red !important }" matches the host element
+     and would be inherited by everything in here: reset inheritance at the
+     top; only the custom properties (the theming interface) come through. */
+  .chat { all: initial; display: block; font: var(--wasm-chat-font, 15px/1.4 system-ui, sans-serif);
           color: var(--wasm-chat-color, #222); background: var(--wasm-chat-background, #fff);
           border: var(--wasm-chat-border, 1px solid #ddd); border-radius: var(--wasm-chat-radius, 6px);
-          padding: var(--wasm-chat-padding, 0.75rem); contain: content; }
-  :host([hidden]) { display: none; }
+          padding: var(--wasm-chat-padding, 0.75rem); }
   * { box-sizing: border-box; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 0 0.75rem; margin: 0 0 0.5rem; font-size: 0.8em; }
   dt { color: var(--wasm-chat-muted, #666); } dd { margin: 0; }
@@ -25,6 +29,7 @@ const css = `
 `;
 
 const markup = `
+<div class="chat" part="chat">
 <dl part="status">
   <dt>Connection</dt><dd id="state">connecting</dd>
   <dt>readyState</dt><dd id="ready-state">CONNECTING</dd>
@@ -37,7 +42,8 @@ const markup = `
   <input type="submit" value="Send" part="button">
 </form>
 <p id="problem" role="alert" part="problem"></p>
-<div id="messages" part="messages"></div>`;
+<div id="messages" part="messages"></div>
+</div>`;
 
 // Parsed once, on first use: this module also loads where there is no DOM.
 let template = null;

@@ -32,7 +32,7 @@ export declare class WasmWebSocket extends EventTarget {
   /** The resolved URL. */
   readonly url: string;
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
-  readonly readyState: number;
+  readonly readyState: 0 | 1 | 2 | 3;
   /** Bytes accepted by send() and not yet handed to the network. */
   readonly bufferedAmount: number;
   /** The extensions the server selected. */
@@ -148,7 +148,7 @@ export declare class ChatClient extends EventTarget {
   /** Closes for good. Same code/reason rules as WebSocket.close(). */
   close(code?: number, reason?: string): void;
   /** The current socket's readyState (3 between connections). */
-  readonly readyState: number;
+  readonly readyState: 0 | 1 | 2 | 3;
   /** The current socket's bufferedAmount in bytes. */
   readonly bufferedAmount: number;
   /** Messages in the outbox. */
@@ -183,7 +183,7 @@ export type WasmChatElementEventMap = ChatClientEventMap;
 
 /**
  * The <wasm-chat> element: attributes `server`, `nickname`, `max-length`;
- * shadow DOM with parts `status`, `form`, `input`, `button`, `problem`,
+ * shadow DOM with parts `chat`, `status`, `form`, `input`, `button`, `problem`,
  * `messages`, `message`, `message-own`; themed with the custom properties
  * --wasm-chat-font, -color, -background, -border, -radius, -padding,
  * -muted, -error, -rule, -accent, -height. Removing it closes its connection.

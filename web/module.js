@@ -3,6 +3,7 @@
 // earlier the fetch and compile start, the earlier a chat opens) and is shared
 // by everything on the page.
 import createWasmchatModule from './wasmchat.js';
+import { wasmBinary } from './wasm-binary.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -48,7 +49,11 @@ let loading = null;
  * no load has succeeded yet) overrides where the .wasm is, e.g. on a CDN.
  */
 export function loadWasm(wasmUrl = undefined) {
-  loading ??= createWasmchatModule({ wasmchatSink: sink, ...(wasmUrl && { locateFile: () => String(wasmUrl) }) })
+  loading ??= createWasmchatModule({
+    wasmchatSink: sink,
+    ...(wasmBinary && { wasmBinary }),
+    ...(wasmUrl && { locateFile: () => String(wasmUrl) }),
+  })
     .then((instance) => { wasm = instance; }, (error) => { loading = null; throw error; });
   return loading;
 }

@@ -16,6 +16,7 @@ std::size_t wasmchat_ws_base_url(char* buffer, std::size_t capacity);
 int wasmchat_ws_is_secure_context();
 void wasmchat_ws_send_text(int handle, const char* text, std::size_t length);
 void wasmchat_ws_close(int handle, int code, const char* reason, std::size_t length);
+void wasmchat_ws_listen_message(int handle, void* self, void (*callback)(void*, int, const void*, std::size_t));
 void wasmchat_ws_listen_close(int handle, void* self,
                               void (*callback)(void*, int, int, const char*, std::size_t));
 void wasmchat_ws_release(int handle);
@@ -67,18 +68,14 @@ struct WebSocket::Callbacks {
     return EM_TRUE;
   }
 
-  static EM_BOOL message(int, const EmscriptenWebSocketMessageEvent* event, void* self) {
+  static void message(void* self, int is_text, const void* data, std::size_t length) {
     MessageEvent message;
-    if (event->isText) {
-      // numBytes counts the NUL that websocket.h appends; interior U+0000 are
-      // real characters, so the length must come from numBytes, not strlen.
-      const std::size_t length = event->numBytes > 0 ? event->numBytes - 1 : 0;
-      message.data = std::string_view(reinterpret_cast<const char*>(event->data), length);
+    if (is_text) {
+      message.data = std::string_view(static_cast<const char*>(data), length);
     } else {
-      message.data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(event->data), event->numBytes);
+      message.data = std::span<const std::byte>(static_cast<const std::byte*>(data), length);
     }
     static_cast<WebSocket*>(self)->dispatch(message);
-    return EM_TRUE;
   }
 
   static EM_BOOL error(int, const EmscriptenWebSocketErrorEvent*, void* self) {
@@ -114,10 +111,10 @@ Result<std::unique_ptr<WebSocket>> WebSocket::connect(std::string_view url,
   std::unique_ptr<WebSocket> socket(new WebSocket(handle, std::move(resolved).value()));
   WebSocket* self = socket.get();
   emscripten_websocket_set_onopen_callback(handle, self, &Callbacks::open);
-  emscripten_websocket_set_onmessage_callback(handle, self, &Callbacks::message);
   emscripten_websocket_set_onerror_callback(handle, self, &Callbacks::error);
-  // websocket.h's own onclose copies the reason as a C string and so cuts it
-  // at the first U+0000; ours passes its length.
+  // websocket.h's own onmessage and onclose lose data or speed (see
+  // browser_websocket.js); ours pass lengths.
+  wasmchat_ws_listen_message(handle, self, &Callbacks::message);
   wasmchat_ws_listen_close(handle, self, &Callbacks::close);
   return socket;
 }

@@ -18,6 +18,11 @@ var WasmchatBrowserWebSocket = {
       wasmchatText.encoder = wasmchatText.encoder || new TextEncoder();
       return wasmchatText.encoder.encode(text);
     },
+    // Returns the number of bytes written; `target` must hold the worst case.
+    encodeInto: function(text, target) {
+      wasmchatText.encoder = wasmchatText.encoder || new TextEncoder();
+      return wasmchatText.encoder.encodeInto(text, target).written;
+    },
   },
 
   // The document's base URL, which relative WebSocket URLs resolve against.
@@ -41,6 +46,42 @@ var WasmchatBrowserWebSocket = {
   wasmchat_ws_send_text__deps: ['$WS', '$wasmchatText'],
   wasmchat_ws_send_text: function(handle, text, length) {
     WS.sockets[handle].send(wasmchatText.decode(text, length));
+  },
+
+  // websocket.h's onmessage re-encodes text with a per-character JS loop into
+  // a fresh malloc per message, appends a NUL that numBytes counts, and frees
+  // the buffer after the callback. This one encodes with TextEncoder.encodeInto
+  // (native code) into a per-socket buffer that is reused and only grows, and
+  // passes (self, isText, data, length); the bytes are valid during the call.
+  wasmchat_ws_listen_message__deps: ['$WS', '$wasmchatText', 'malloc', 'free'],
+  wasmchat_ws_listen_message: function(handle, self, callback) {
+    var socket = WS.sockets[handle];
+    socket.wasmchatBuffer = { pointer: 0, size: 0 };
+    function reserve(size) {
+      var buffer = socket.wasmchatBuffer;
+      if (size > buffer.size) {
+        _free(buffer.pointer);
+        buffer.size = Math.max(size, 2 * buffer.size, 256);
+        buffer.pointer = _malloc(buffer.size);
+      }
+      return buffer.pointer;
+    }
+    socket.onmessage = function(e) {
+      var data = e.data;
+      var isText = typeof data == 'string';
+      var pointer, length;
+      if (isText) {
+        var worst = data.length * 3;  // UTF-8 bytes per UTF-16 unit, at most
+        pointer = reserve(worst + 1);
+        length = wasmchatText.encodeInto(data, HEAPU8.subarray(pointer, pointer + worst));
+      } else {
+        var bytes = new Uint8Array(data);
+        length = bytes.length;
+        pointer = reserve(length + 1);
+        HEAPU8.set(bytes, pointer);
+      }
+      {{{ makeDynCall('viiii', 'callback') }}}(self, isText, pointer, length);
+    };
   },
 
   // emscripten_websocket_close reads the reason as a C string; this one takes
@@ -75,12 +116,13 @@ var WasmchatBrowserWebSocket = {
   // socket) leaks and the handle stays usable. This detaches every handler
   // (no event can reach freed C++ memory afterwards), closes a live socket as
   // the spec does for a collected one (no code), and frees the entry.
-  wasmchat_ws_release__deps: ['$WS'],
+  wasmchat_ws_release__deps: ['$WS', 'free'],
   wasmchat_ws_release: function(handle) {
     var socket = WS.sockets[handle];
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
     if (socket.readyState < 2) socket.close();
+    if (socket.wasmchatBuffer) _free(socket.wasmchatBuffer.pointer);
     delete WS.sockets[handle];
   },
 };

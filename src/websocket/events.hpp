@@ -22,8 +22,8 @@ enum class BinaryType { blob, arraybuffer };
 struct OpenEvent {};
 
 /// A message arrived. `data` holds the text (UTF-8, U+0000 kept) or the bytes.
-/// Lifetime: both views point into a buffer that websocket.h frees when the
-/// handler returns; copy what you keep.
+/// Lifetime: both views point into a buffer that the transport reuses for the
+/// next message; they are valid only during the handler. Copy what you keep.
 struct MessageEvent {
   std::variant<std::string_view, std::span<const std::byte>> data;
 

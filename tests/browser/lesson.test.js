@@ -4,9 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
+import { TIMEOUT, pagesFor } from './chat-page.js';
 import { startServer } from '../../server/app.js';
-
-const TIMEOUT = 10_000;
 
 let browser;
 let server;
@@ -20,14 +19,9 @@ after(async () => {
 });
 
 test('the lesson page logs open, the greeting and a clean close, and ends CLOSED', async (t) => {
-  const page = await browser.newPage();
-  t.after(() => page.close());
-  const consoleErrors = [];
-  const pageErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-
-  await page.goto(new URL('/lesson.html?closeAfterMs=300', server.url).href);
+  const pages = pagesFor(t, browser);
+  const { page, problems: { consoleErrors, pageErrors } } = await pages.open(server.url, { closeAfterMs: 300 },
+    { path: '/lesson.html' });
   await page.waitForFunction(() => [...document.querySelectorAll('#log li')].some((li) => li.textContent.startsWith('[close]')),
     null, { timeout: TIMEOUT });
   await page.waitForFunction(() => document.getElementById('ready-state').textContent === 'CLOSED', null, { timeout: TIMEOUT });
