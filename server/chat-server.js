@@ -29,6 +29,8 @@ const DEFAULTS = Object.freeze({
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME_CODE_POINTS = 24;
 const RESERVED_NAMES = ['system', 'server', 'admin', 'wasmchat'];
+const MAX_BATCH = 256; // say envelopes in one batch
+const FEATURES = ['batch']; // announced in every welcome
 
 /**
  * @param {Partial<typeof DEFAULTS>} [options]
@@ -105,7 +107,7 @@ export function createChatServer(options = {}) {
     if (client.mode === 'v1') {
       // "welcome: First frame of every connection."
       sendEnvelope(ws, {
-        type: 'welcome', session, name: client.name, online: clients.size, history, limits,
+        type: 'welcome', session, name: client.name, online: clients.size, history, limits, features: FEATURES,
       });
     }
     broadcastEnvelope({ type: 'presence', online: clients.size });
@@ -115,6 +117,14 @@ export function createChatServer(options = {}) {
     if (client.mode === 'plain') return onPlainMessage(ws, client, data);
 
     const parsed = parseRequest(data, isBinary);
+    if (parsed.value?.type === 'batch') {
+      // Each message of a batch counts against the rate like a `say`.
+      for (const item of parsed.value.items) {
+        if (!takeToken(client)) sendError(ws, 'rate_limited', `over ${config.messagesPerSecond} messages per second`, item.id);
+        else say(ws, client, item);
+      }
+      return;
+    }
     // The rate limit comes after parsing so that a refused `say` still gets
     // its `id` back, and before validation so that floods of garbage count.
     if (!takeToken(client)) {
@@ -264,12 +274,22 @@ export function createChatServer(options = {}) {
     const fail = (error) => ({ error, id });
     if (typeof value.type !== 'string') return fail('type must be a string');
     switch (value.type) {
-      case 'say':
-        if (id === undefined) return fail('id must be 1-64 characters of A-Z a-z 0-9 _ -');
-        if (typeof value.text !== 'string') return fail('text must be a string');
-        if (value.text.length === 0) return fail('text must not be empty');
-        if (!value.text.isWellFormed()) return fail('text must be well-formed Unicode');
+      case 'say': {
+        const problem = sayProblem(value);
+        return problem ? fail(problem) : { value, id };
+      }
+      case 'batch': {
+        // Coalesced `say`s (docs/protocol.md): all valid, or the whole frame is refused.
+        if (!Array.isArray(value.items) || value.items.length === 0 || value.items.length > MAX_BATCH) {
+          return fail(`items must be an array of 1-${MAX_BATCH} say envelopes`);
+        }
+        for (const item of value.items) {
+          const problem = item !== null && typeof item === 'object' && item.type === 'say'
+            ? sayProblem(item) : 'every item must be a say envelope';
+          if (problem) return fail(`items: ${problem}`);
+        }
         return { value, id };
+      }
       case 'nick':
         // Only the type is checked here; a string that is no valid name is
         // `bad_name`, which the client can show next to the name field.
@@ -282,6 +302,15 @@ export function createChatServer(options = {}) {
         return fail(`unknown type ${JSON.stringify(value.type.slice(0, 32))}`);
     }
   }
+}
+
+/** Why a `say` envelope is invalid, or undefined. */
+function sayProblem(value) {
+  if (typeof value.id !== 'string' || !ID_PATTERN.test(value.id)) return 'id must be 1-64 characters of A-Z a-z 0-9 _ -';
+  if (typeof value.text !== 'string') return 'text must be a string';
+  if (value.text.length === 0) return 'text must not be empty';
+  if (!value.text.isWellFormed()) return 'text must be well-formed Unicode';
+  return undefined;
 }
 
 /**

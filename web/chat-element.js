@@ -53,7 +53,7 @@ const forwarded = ['open', 'message', 'status', 'error', 'close', 'drain'];
 
 /**
  * The <wasm-chat> element class. Attributes: `server` (default '/ws'),
- * `nickname`, `max-length`. Re-dispatches the client's events (same `detail`)
+ * `nickname`, `max-length`, `max-messages` (lines kept, default 500). Re-dispatches the client's events (same `detail`)
  * from itself; removing it from the document closes its connection.
  * Built on first use, since HTMLElement only exists in a window.
  */
@@ -102,7 +102,8 @@ const elementClass = () => class WasmChatElement extends HTMLElement {
       return;
     }
     this.#client = client;
-    this.#unbind = bindChatView(this.shadowRoot, client);
+    const maxMessages = this.getAttribute('max-messages');
+    this.#unbind = bindChatView(this.shadowRoot, client, maxMessages === null ? {} : { maxMessages: Number(maxMessages) });
     for (const type of forwarded) {
       client.addEventListener(type, (event) => this.dispatchEvent(new CustomEvent(type, { detail: event.detail })));
     }

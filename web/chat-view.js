@@ -5,22 +5,48 @@
 
 const readyStates = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
+/** Message lines kept in the DOM by default; older ones are removed. */
+export const DEFAULT_MAX_MESSAGES = 500;
+
 /**
  * Wires `root` (a Document or ShadowRoot holding the markup) to `client`.
- * Returns a function that unbinds it.
+ * New lines are added once per animation frame, however many messages
+ * arrived, and only the newest `maxMessages` lines stay in the DOM, so a
+ * burst never blocks the page. Returns a function that unbinds it.
  */
-export function bindChatView(root, client) {
+export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES } = {}) {
   const $ = (id) => root.querySelector(`#${id}`);
   const publish = root.querySelector('form[name=publish]');
   const nick = root.querySelector('form[name=nick]');
   const messages = $('messages');
   const problem = $('problem');
 
+  // Lines created since the last frame, oldest first; own lines by id, so a
+  // state change finds its line even before it is in the DOM.
+  let pending = [];
+  let frame = 0;
+  const ownLines = new Map();
+
+  function render() {
+    frame = 0;
+    const fragment = document.createDocumentFragment();
+    for (let i = pending.length - 1; i >= 0; i--) fragment.append(pending[i]);  // newest on top
+    pending = [];
+    messages.prepend(fragment);
+    while (messages.childElementCount > maxMessages) {
+      const oldest = messages.lastElementChild;
+      if (oldest.dataset.id) ownLines.delete(oldest.dataset.id);
+      oldest.remove();
+    }
+  }
+
   function line(className) {
     const div = document.createElement('div');
     div.className = className;
     div.setAttribute('part', className.split(' ').map((c) => (c === 'message' ? 'message' : `message-${c}`)).join(' '));
-    messages.prepend(div);
+    pending.push(div);
+    // Hidden pages get no animation frames; a timer keeps them current.
+    frame ||= document.hidden ? setTimeout(render, 100) : requestAnimationFrame(render);
     return div;
   }
 
@@ -49,10 +75,12 @@ export function bindChatView(root, client) {
       return;
     }
     // Own message: the first event (queued) carries the text, later ones its state.
-    let div = messages.querySelector(`[data-id="${CSS.escape(detail.id)}"]`);
+    let div = ownLines.get(detail.id);
     if (!div) {
+      if (!detail.text) return;  // a state change for a line already dropped from the DOM
       div = line('message own');
       div.dataset.id = detail.id;
+      ownLines.set(detail.id, div);
       span(div, 'from', client.name || 'me');
       span(div, 'text', detail.text);
       span(div, 'state', '');
@@ -93,6 +121,7 @@ export function bindChatView(root, client) {
 
   return () => {
     clearInterval(timer);
+    if (frame) render();
     for (const [type, listener] of listeners) client.removeEventListener(type, listener);
     publish.onsubmit = null;
     if (nick) nick.onsubmit = null;

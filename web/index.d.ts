@@ -182,7 +182,8 @@ export declare function createChatClient(options?: ChatClientOptions): Promise<C
 export type WasmChatElementEventMap = ChatClientEventMap;
 
 /**
- * The <wasm-chat> element: attributes `server`, `nickname`, `max-length`;
+ * The <wasm-chat> element: attributes `server`, `nickname`, `max-length`,
+ * `max-messages` (message lines kept in the DOM, default 500);
  * shadow DOM with parts `chat`, `status`, `form`, `input`, `button`, `problem`,
  * `messages`, `message`, `message-own`; themed with the custom properties
  * --wasm-chat-font, -color, -background, -border, -radius, -padding,

@@ -15,4 +15,4 @@ const client = await createChatClient({
   ...Object.fromEntries(tunable.filter((name) => params.has(name)).map((name) => [name, Number(params.get(name))])),
 });
 window.chat = client;  // for people poking at it from the console, and for tests
-bindChatView(document, client);
+bindChatView(document, client, params.has('maxMessages') ? { maxMessages: Number(params.get('maxMessages')) } : {});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "chat/overloaded.hpp"
 #include "websocket/close_code.hpp"
@@ -141,6 +142,7 @@ void ChatClient::on_welcome(protocol::Welcome welcome) {
   send_rate_ = static_cast<double>(welcome.limits.messages_per_second) * 0.8;
   send_tokens_ = std::max(1.0, send_rate_ - 1.0);
   tokens_at_ = environment_.scheduler->now();
+  batch_ = std::find(welcome.features.begin(), welcome.features.end(), "batch") != welcome.features.end();
   greeting_timer_.stop();
   for (const auto& message : welcome.history) on_chat_message(message);
   if (state_ == ConnectionState::greeting) become_open(Mode::v1);
@@ -191,18 +193,48 @@ void ChatClient::flush() {
       if (!flush_timer_.active()) flush_timer_.start(options_.retry_interval_ms, [this] { flush(); });
       return;
     }
-    const bool v1 = mode_ == Mode::v1;
-    if (v1 && !take_send_token()) {
-      const auto wait = static_cast<Millis>((1.0 - send_tokens_) * 1000.0 / send_rate_) + 1;
-      if (!flush_timer_.active()) flush_timer_.start(wait, [this] { flush(); });
-      return;
+    if (mode_ == Mode::v1) {
+      if (!write_v1_frame()) return;
+      continue;
     }
-    const std::string frame = v1 ? protocol::encode_say(next->id, next->text) : next->text;
-    if (!transport_->send(frame).ok()) return;  // closing: the close event will requeue
+    // Plain mode: one text frame per message, final once written.
+    if (!transport_->send(next->text).ok()) return;  // closing: the close event will requeue
     OwnMessageChanged changed{next->id, next->text, DeliveryState::sent, {}};
-    outbox_.mark_next_sent(/*final=*/!v1);
+    outbox_.mark_next_sent(/*final=*/true);
     emit(std::move(changed));
   }
+}
+
+bool ChatClient::write_v1_frame() {
+  // Coalesce what is queued into one `batch` frame when the server speaks it:
+  // under backpressure many messages wait, and one frame (one JSON parse, one
+  // socket write on each side) carries them all. Bounded so that a frame
+  // stays far below the server's frame limit.
+  constexpr std::size_t max_frame_text_bytes = 16 * 1024;
+  const std::size_t limit = batch_ ? protocol::max_batch_items : 1;
+  std::vector<OwnMessageChanged> written;
+  std::vector<protocol::SayItem> items;
+  std::size_t bytes = 0;
+  for (const OutgoingMessage* message = outbox_.queued_at(0);
+       message != nullptr && items.size() < limit && (items.empty() || bytes + message->text.size() <= max_frame_text_bytes);
+       message = outbox_.queued_at(items.size())) {
+    if (!take_send_token()) break;
+    items.push_back({message->id, message->text});
+    written.push_back(OwnMessageChanged{message->id, message->text, DeliveryState::sent, {}});
+    bytes += message->text.size();
+  }
+  if (items.empty()) {
+    // Paced to the server's rate: wait for the next token.
+    const auto wait = static_cast<Millis>((1.0 - send_tokens_) * 1000.0 / send_rate_) + 1;
+    if (!flush_timer_.active()) flush_timer_.start(wait, [this] { flush(); });
+    return false;
+  }
+  const std::string frame =
+      items.size() == 1 ? protocol::encode_say(items[0].id, items[0].text) : protocol::encode_batch(items);
+  if (!transport_->send(frame).ok()) return false;  // closing: the close event will requeue
+  for (std::size_t i = 0; i < written.size(); ++i) outbox_.mark_next_sent(/*final=*/false);
+  for (auto& changed : written) emit(std::move(changed));
+  return true;
 }
 
 bool ChatClient::take_send_token() {

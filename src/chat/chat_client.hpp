@@ -87,6 +87,8 @@ class ChatClient {
   void become_open(Mode mode);
   void show_plain(std::string text);
   void flush();
+  /// Writes the next queued messages in one frame (v1); false if it could not.
+  bool write_v1_frame();
   void send_heartbeat();
   void abandon(std::uint16_t code, std::string reason, std::string error_code);
   void after_connection_lost(std::uint16_t code, std::string reason, bool was_clean);
@@ -122,6 +124,7 @@ class ChatClient {
   std::uint64_t next_nonce_ = 1;
   // Pacing to the server's announced rate (welcome.limits), so a burst of
   // re-sends after a reconnection is not refused as rate_limited.
+  bool batch_ = false;    // the server announced the "batch" feature
   double send_rate_ = 0;  // messages per second; 0 = unpaced
   double send_tokens_ = 0;
   Millis tokens_at_ = 0;

@@ -25,8 +25,8 @@ void Outbox::push(std::string id, std::string text) {
   messages_.push_back(OutgoingMessage{std::move(id), std::move(text), DeliveryState::queued});
 }
 
-const OutgoingMessage* Outbox::next_queued() const noexcept {
-  return queued_ == 0 ? nullptr : &messages_[messages_.size() - queued_];
+const OutgoingMessage* Outbox::queued_at(std::size_t index) const noexcept {
+  return index >= queued_ ? nullptr : &messages_[messages_.size() - queued_ + index];
 }
 
 void Outbox::mark_next_sent(bool final) {

@@ -41,7 +41,9 @@ class Outbox {
   void push(std::string id, std::string text);
 
   /// The oldest queued message, if any.
-  [[nodiscard]] const OutgoingMessage* next_queued() const noexcept;
+  [[nodiscard]] const OutgoingMessage* next_queued() const noexcept { return queued_at(0); }
+  /// The queued message `index` places after the oldest, if any.
+  [[nodiscard]] const OutgoingMessage* queued_at(std::size_t index) const noexcept;
   /// Marks the oldest queued message sent. With `final` (plain mode: nothing
   /// will acknowledge it) it leaves the outbox at once.
   void mark_next_sent(bool final);

@@ -100,7 +100,14 @@ ServerEnvelope read_welcome(const json& object) {
     return DecodeError{"welcome.limits must hold maxCodePoints, maxFrameBytes and messagesPerSecond"};
   }
   Welcome welcome{std::move(*session), std::move(*name), *online, {},
-                  Limits{*max_code_points, *max_frame_bytes, *messages_per_second}};
+                  Limits{*max_code_points, *max_frame_bytes, *messages_per_second}, {}};
+  if (const auto features = object.find("features"); features != object.end()) {
+    if (!features->is_array()) return DecodeError{"welcome.features must be an array of strings"};
+    for (const auto& feature : *features) {
+      if (!feature.is_string()) return DecodeError{"welcome.features must be an array of strings"};
+      welcome.features.push_back(feature.get<std::string>());
+    }
+  }
   welcome.history.reserve(history->size());
   for (const auto& item : *history) {
     auto message = read_message(item);
@@ -176,6 +183,12 @@ ServerEnvelope decode(std::string_view frame) {
 
 std::string encode_say(std::string_view id, std::string_view text) {
   return dump(json{{"type", "say"}, {"id", id}, {"text", text}});
+}
+
+std::string encode_batch(std::span<const SayItem> items) {
+  json list = json::array();
+  for (const auto& item : items) list.push_back(json{{"type", "say"}, {"id", item.id}, {"text", item.text}});
+  return dump(json{{"type", "batch"}, {"items", std::move(list)}});
 }
 
 std::string encode_nick(std::string_view name) { return dump(json{{"type", "nick"}, {"name", name}}); }

@@ -1,7 +1,9 @@
 // The wasmchat.v1 wire format (docs/protocol.md): pure encode/decode, no socket.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,6 +37,7 @@ struct Welcome {
   std::uint64_t online = 0;
   std::vector<ChatMessage> history;  ///< Oldest first.
   Limits limits;
+  std::vector<std::string> features;  ///< Optional extensions the server speaks, e.g. "batch".
 };
 
 /// The sender's message `id` was broadcast as `seq`.
@@ -88,6 +91,18 @@ inline constexpr std::size_t max_nesting = 8;
 
 /// The `say` envelope. `text` must be valid UTF-8.
 [[nodiscard]] std::string encode_say(std::string_view id, std::string_view text);
+/// Most `say`s one `batch` envelope may carry (the server refuses more).
+inline constexpr std::size_t max_batch_items = 256;
+
+/// One message of a batch: views into the caller's strings.
+struct SayItem {
+  std::string_view id;
+  std::string_view text;
+};
+
+/// The `batch` envelope: several `say`s in one frame, for servers whose
+/// welcome lists the "batch" feature. At most max_batch_items items.
+[[nodiscard]] std::string encode_batch(std::span<const SayItem> items);
 /// The `nick` envelope.
 [[nodiscard]] std::string encode_nick(std::string_view name);
 /// The `ping` envelope.

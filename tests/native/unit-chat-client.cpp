@@ -15,10 +15,11 @@ using wasmchat::testing::FakeTransport;
 
 namespace {
 
-std::string welcome(std::string_view session = "s1", std::string_view history = "") {
+std::string welcome(std::string_view session = "s1", std::string_view history = "", std::string_view features = "") {
   return R"({"type":"welcome","session":")" + std::string(session) +
          R"(","name":"guest-1","online":2,"history":[)" + std::string(history) +
-         R"(],"limits":{"maxCodePoints":50,"maxFrameBytes":65536,"messagesPerSecond":20}})";
+         R"(],"limits":{"maxCodePoints":50,"maxFrameBytes":65536,"messagesPerSecond":20},"features":[)" +
+         std::string(features) + "]}";
 }
 
 std::string message(int seq, std::string_view id, std::string_view text, std::string_view from = "bo") {
@@ -396,4 +397,52 @@ TEST_CASE("a nickname set later is requested at once and after reconnecting") {
   s.scheduler.advance(1000);
   s.open_v1();
   CHECK(s.socket().sent == std::vector<std::string>{R"({"name":"zoe","type":"nick"})"});
+}
+
+TEST_CASE("batch: queued messages go out in one frame when the server speaks batch, in order, then one by one") {
+  Session s;
+  s.socket().accept("wasmchat.v1");
+  s.socket().receive_text(welcome("s1", "", R"("batch")"));
+  s.socket().buffered = 1 << 20;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(s.send("m" + std::to_string(i)));
+  s.socket().buffered = 0;
+  s.scheduler.advance(100);
+  REQUIRE(s.socket().sent.size() == 1);
+  std::string expected = R"({"items":[)";
+  for (int i = 0; i < 5; ++i) {
+    expected += (i ? "," : "") + std::string(R"({"id":")") + ids[static_cast<std::size_t>(i)] + R"(","text":"m)" +
+                std::to_string(i) + R"(","type":"say"})";
+  }
+  CHECK(s.socket().sent[0] == expected + R"(],"type":"batch"})");
+  for (const auto& id : ids) CHECK(s.states_of(id).back() == DeliveryState::sent);
+  (void)s.send("alone");  // nothing waits: a plain say
+  REQUIRE(s.socket().sent.size() == 2);
+  CHECK(s.socket().sent[1].find(R"("type":"say")") != std::string::npos);
+}
+
+TEST_CASE("batch: never without the server's feature, and bounded per frame") {
+  Session s;
+  s.open_v1();  // no features: one say per frame
+  s.socket().buffered = 1 << 20;
+  for (int i = 0; i < 3; ++i) (void)s.send("m");
+  s.socket().buffered = 0;
+  s.scheduler.advance(100);
+  CHECK(s.socket().sent.size() == 3);
+
+  ChatOptions options;
+  options.max_outbox_messages = 1000;
+  Session big(options);
+  big.socket().accept("wasmchat.v1");
+  big.socket().receive_text(welcome("s1", "", R"("batch")"));
+  big.socket().buffered = 1 << 20;
+  for (int i = 0; i < 600; ++i) (void)big.send(std::string(40, 'x'));
+  big.socket().buffered = 0;
+  big.scheduler.advance(100);  // 15 tokens (paced at 16/s): one frame of 15
+  REQUIRE(big.socket().sent.size() == 1);
+  big.scheduler.advance(60'000);
+  std::size_t frames_over_limit = 0;
+  for (const auto& frame : big.socket().sent) frames_over_limit += frame.size() > 20 * 1024 ? 1 : 0;
+  CHECK(frames_over_limit == 0);
+  CHECK(big.client->outbox_size() == 600);  // all written, awaiting acks
 }

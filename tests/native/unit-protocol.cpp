@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "chat/protocol.hpp"
 
@@ -74,6 +75,19 @@ TEST_CASE("encoders produce envelopes the server reads back") {
   CHECK(protocol::encode_nick("ana") == R"({"name":"ana","type":"nick"})");
   CHECK(protocol::encode_ping(3) == R"({"nonce":3,"type":"ping"})");
   CHECK(protocol::encode_say("a-1", std::string("a\0b", 3)) == R"({"id":"a-1","text":"a\u0000b","type":"say"})");
+}
+
+TEST_CASE("batch and welcome features") {
+  const protocol::SayItem items[] = {{"a-1", "one"}, {"a-2", "two"}};
+  CHECK(protocol::encode_batch(items) ==
+        R"({"items":[{"id":"a-1","text":"one","type":"say"},{"id":"a-2","text":"two","type":"say"}],"type":"batch"})");
+  const std::string head = R"({"type":"welcome","session":"s","name":"n","online":1,"history":[],)"
+                           R"("limits":{"maxCodePoints":1,"maxFrameBytes":1,"messagesPerSecond":1})";
+  CHECK(as<protocol::Welcome>(protocol::decode(head + R"(,"features":["batch","x"]})")).features ==
+        std::vector<std::string>{"batch", "x"});
+  CHECK(as<protocol::Welcome>(protocol::decode(head + "}")).features.empty());
+  CHECK(refused(head + R"(,"features":"batch"})"));
+  CHECK(refused(head + R"(,"features":[1]})"));
 }
 
 TEST_CASE("client ids") {

@@ -44,6 +44,7 @@ describe('wasmchat.v1', () => {
       assert.equal(welcome.online, 1);
       assert.deepEqual(welcome.history, []);
       assert.deepEqual(welcome.limits, { maxCodePoints: 30, maxFrameBytes: 4096, messagesPerSecond: 9 });
+      assert.deepEqual(welcome.features, ['batch']);
       assert.equal(server.chat.clientCount(), 1);
     });
   });
@@ -107,6 +108,43 @@ describe('wasmchat.v1', () => {
       // The next message still gets seq 2.
       alice2.send({ type: 'say', id: 'next', text: 'twice' });
       assert.equal((await bob.expect('message')).seq, 2);
+    });
+  });
+
+  test('a batch is handled as its says in order: each broadcast and acked, a repeated id only acked', async () => {
+    await withChat({}, async ({ connect }) => {
+      const alice = await connect();
+      const bob = await connect();
+      alice.send({ type: 'say', id: 'b1', text: 'first' });
+      await bob.expect('message');
+      alice.send({ type: 'batch', items: ['b1', 'b2', 'b3'].map((id) => ({ type: 'say', id, text: id === 'b1' ? 'first' : id })) });
+      const seen = (await bob.sync()).filter((e) => e.type === 'message').map((e) => [e.id, e.seq]);
+      assert.deepEqual(seen, [['b2', 2], ['b3', 3]]);
+      const acks = (await alice.sync()).filter((e) => e.type === 'ack').map((e) => [e.id, e.seq]);
+      assert.deepEqual(acks, [['b1', 1], ['b1', 1], ['b2', 2], ['b3', 3]]);
+    });
+  });
+
+  test('an invalid batch is refused whole with bad_envelope, and counts per message against the rate', async () => {
+    await withChat({ messagesPerSecond: 100 }, async ({ connect }) => {
+      const alice = await connect();
+      for (const items of [[], 'x', [{ type: 'say', id: 'ok', text: 'fine' }, { type: 'say', id: 'bad id', text: 'x' }],
+        [{ type: 'nick', name: 'x' }], Array.from({ length: 257 }, (_, i) => ({ type: 'say', id: `i${i}`, text: 'x' }))]) {
+        alice.send({ type: 'batch', items });
+        assert.equal((await alice.expect('error')).code, 'bad_envelope');
+      }
+    });
+    await withChat({ messagesPerSecond: 2 }, async ({ connect }) => {
+      const alice = await connect();
+      alice.send({ type: 'batch', items: ['r1', 'r2', 'r3'].map((id) => ({ type: 'say', id, text: id })) });
+      // Not sync(): its ping would find the bucket empty too.
+      const replies = [];
+      while (replies.length < 3) {
+        const envelope = await alice.envelope();
+        if (envelope.type === 'ack' || envelope.type === 'error') replies.push(envelope);
+      }
+      assert.deepEqual(replies.map((e) => [e.type, e.id, e.code]),
+        [['ack', 'r1', undefined], ['ack', 'r2', undefined], ['error', 'r3', 'rate_limited']]);
     });
   });
 
