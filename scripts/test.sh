@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh native wasm-debug wasm-release
 
+echo "== size budgets"
+node scripts/check-size.mjs
+
 echo "== unit tests, native (g++)"
 ctest --preset native
 echo "== unit tests, wasm under Node"

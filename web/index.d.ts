@@ -204,3 +204,17 @@ export interface WasmChatElement extends HTMLElement {
  * again with the same name returns the registered class.
  */
 export declare function defineChatElement(tagName?: string): { new (): WasmChatElement; prototype: WasmChatElement };
+
+/**
+ * Binds chat markup (a Document or ShadowRoot holding `form[name=publish]`
+ * with input `message`, optional `form[name=nick]`, `#messages`, `#problem`,
+ * `#state`, `#ready-state`, `#buffered-amount`, `#outbox`, `#online`) to a
+ * client, as the page and <wasm-chat> do. New lines are added once per
+ * animation frame; only the newest `maxMessages` (default 500) stay.
+ * Returns a function that unbinds it.
+ */
+export declare function bindChatView(root: Document | ShadowRoot, client: ChatClient,
+  options?: { maxMessages?: number }): () => void;
+
+/** Memory diagnostics: the wasm heap size in bytes (0 before loading). */
+export declare function memoryStats(): { wasmHeapBytes: number };

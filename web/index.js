@@ -3,3 +3,5 @@
 export { WasmWebSocket } from './wasm-websocket.js';
 export { createChatClient } from './chat-client.js';
 export { defineChatElement } from './chat-element.js';
+export { bindChatView } from './chat-view.js';
+export { memoryStats } from './module.js';

@@ -76,6 +76,14 @@ try {
   // Not fatal: createChatClient({ wasmUrl }) can still load it; requireWasm() explains.
 }
 
+/**
+ * Memory diagnostics: the size of the wasm heap in bytes (it only grows), or
+ * 0 before the module is loaded. For leak checks and benchmarks.
+ */
+export function memoryStats() {
+  return { wasmHeapBytes: wasm ? wasm.HEAPU8.length : 0 };
+}
+
 /** The heap as bytes; re-read after anything that may grow memory. */
 export const heap = () => wasm.HEAPU8;
 

@@ -1,7 +1,6 @@
 // The chat page: a client for this origin's /ws (or ?server=), bound to the
 // page's markup by the same view the <wasm-chat> element uses.
-import { createChatClient } from '/dist/index.js';
-import { bindChatView } from '/dist/chat-view.js';
+import { createChatClient, bindChatView } from '/dist/index.js';
 
 const params = new URLSearchParams(location.search);
 // ?server= picks another compatible server; numeric options (?maxLength=,

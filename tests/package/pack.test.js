@@ -17,8 +17,7 @@ after(() => pkg?.cleanup());
 
 const EXPECTED_FILES = [
   'LICENSE', 'README.md', 'package.json',
-  'dist/chat-client.js', 'dist/chat-element.js', 'dist/chat-view.js', 'dist/index.d.ts', 'dist/index.js',
-  'dist/module.js', 'dist/wasm-websocket.js', 'dist/wasm-binary.js', 'dist/wasmchat.js', 'dist/wasmchat.single.js', 'dist/wasmchat.wasm',
+  'dist/index.d.ts', 'dist/index.js', 'dist/wasmchat.single.js', 'dist/wasmchat.wasm',
 ];
 
 test('npm pack ships dist/, README.md and LICENSE, nothing else (sizes reported)', (t) => {

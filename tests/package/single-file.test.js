@@ -98,7 +98,7 @@ test('download size and time from import() to open (median of 5 cold page loads 
   assert.deepEqual(downloads.single, dist(['wasmchat.single.js']));
   const multi = sizes(downloads.multi);
   const single = sizes(downloads.single);
-  t.diagnostic(`download to start a chat, ES module entry (${multi.files} files: index.js + imports + wasmchat.js + wasmchat.wasm): ` +
+  t.diagnostic(`download to start a chat, ES module entry (${multi.files} files: the bundled index.js + wasmchat.wasm): ` +
     `${multi.raw} B raw, ${multi.gzip} B gzip`);
   t.diagnostic(`download to start a chat, wasmchat.single.js: ${single.raw} B raw, ${single.gzip} B gzip`);
 

@@ -1,0 +1,14 @@
+import { startBenchServer } from '../lib/bench-server.js';
+import { chromium } from 'playwright-core';
+const server = await startBenchServer();
+const mb = server.newBlock({ kind: 'latency', url: server.echoUrl, size: 32, count: 100, warmup: 0, reps: 1, impls: ['native','wasm','cpp'], timeoutMs: 5000 });
+mb.on(m => console.log('MSG', JSON.stringify(m)));
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const p = await b.newPage();
+p.on('console', m => console.log('console', m.type(), m.text()));
+p.on('pageerror', e => console.log('pageerror', e));
+p.on('requestfailed', r => console.log('failed', r.url()));
+p.on('response', r => console.log(r.status(), r.url()));
+await p.goto(`${server.origin}${process.argv[2] ?? '/bench/pages/echo.html'}?block=${mb.id}`);
+await new Promise(r => setTimeout(r, 4000));
+await b.close(); await server.close();
