@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh native wasm-debug wasm-release
+bash scripts/build.sh native native-sanitize wasm-debug wasm-release
 
 echo "== size budgets"
 node scripts/check-size.mjs
 
 echo "== unit tests, native (g++)"
 ctest --preset native
+echo "== unit tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"
+ctest --preset native-sanitize
 echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 
