@@ -131,7 +131,7 @@ export interface ChatClientEventMap {
   open: CustomEvent<{ mode: ChatMode; name: string }>;
   message: CustomEvent<ChatMessageDetail>;
   status: CustomEvent<{ state: ChatState; mode: ChatMode; name: string; online: number }>;
-  /** code: bad_envelope, transport_error, heartbeat_timeout, message_too_big, or a server error code. */
+  /** code: bad_envelope, transport_error, heartbeat_timeout, message_too_big, missed_messages, or a server error code. */
   error: CustomEvent<{ code: string; message: string }>;
   /** reconnectIn: ms until the next attempt, or null when closed for good. */
   close: CustomEvent<{ code: number; reason: string; wasClean: boolean; reconnectIn: number | null }>;

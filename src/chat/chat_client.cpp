@@ -132,12 +132,15 @@ void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
 
 void ChatClient::on_welcome(protocol::Welcome welcome) {
   if (welcome.session != session_) {
-    // A new server session restarts seq at 1: what we saw before says nothing.
+    // A new server session restarts seq at 1: what we saw before says nothing,
+    // except that, having been here before, we should see it from seq 1.
+    seen_from_start_ = !session_.empty();
     session_ = std::move(welcome.session);
     last_seq_ = 0;
   }
   name_ = std::move(welcome.name);
   online_ = welcome.online;
+  max_code_points_ = welcome.limits.max_code_points;
   // A margin below the server's bucket leaves room for pings and nick changes.
   send_rate_ = static_cast<double>(welcome.limits.messages_per_second) * 0.8;
   send_tokens_ = std::max(1.0, send_rate_ - 1.0);
@@ -149,6 +152,16 @@ void ChatClient::on_welcome(protocol::Welcome welcome) {
 }
 
 void ChatClient::on_chat_message(const protocol::ChatMessage& message) {
+  if (max_code_points_ != 0 && utf8::count_code_points(message.text) > max_code_points_) {
+    return emit(ErrorOccurred{"bad_envelope", "a message is longer than the server's own limit"});
+  }
+  // seq rises by one per message within a session: a jump means messages went
+  // out while we were away and are no longer in the history. Say so.
+  if ((last_seq_ != 0 || seen_from_start_) && message.seq > last_seq_ + 1) {
+    emit(ErrorOccurred{"missed_messages", std::to_string(message.seq - last_seq_ - 1) +
+                                              " messages were sent while this client was away and are lost."});
+  }
+  seen_from_start_ = false;
   // Our own message coming back (live, or in the history after a lost ack):
   // it is delivered, and already on the page.
   const bool own = settle_own(message.id, DeliveryState::delivered) ||
@@ -251,9 +264,13 @@ bool ChatClient::take_send_token() {
 void ChatClient::send_heartbeat() {
   if (!transport_ || state_ != ConnectionState::open) return;
   (void)transport_->send(protocol::encode_ping(next_nonce_++));
-  liveness_timer_.start(options_.heartbeat_timeout_ms, [this] {
-    abandon(static_cast<std::uint16_t>(CloseCode::abnormal), "heartbeat timeout", "heartbeat_timeout");
-  });
+  // The deadline runs from the first unanswered ping: a later ping must not
+  // push it back (else a timeout longer than the interval never fires).
+  if (!liveness_timer_.active()) {
+    liveness_timer_.start(options_.heartbeat_timeout_ms, [this] {
+      abandon(static_cast<std::uint16_t>(CloseCode::abnormal), "heartbeat timeout", "heartbeat_timeout");
+    });
+  }
   heartbeat_timer_.start(options_.heartbeat_interval_ms, [this] { send_heartbeat(); });
 }
 

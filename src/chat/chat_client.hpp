@@ -115,6 +115,8 @@ class ChatClient {
 
   std::string session_;
   std::uint64_t last_seq_ = 0;
+  std::uint64_t max_code_points_ = 0;  // the server's announced text limit; 0 before a welcome
+  bool seen_from_start_ = false;       // a restarted server: its seq 1 onwards is ours to see
   std::string name_;
   std::uint64_t online_ = 0;
   // Own ids delivered recently: their broadcast may still arrive after the ack.

@@ -60,7 +60,9 @@ struct StatusChanged {
 };
 
 /// A runtime failure, with a stable code: bad_envelope, transport_error,
-/// heartbeat_timeout, message_too_big, or the code of a server `error`.
+/// heartbeat_timeout, message_too_big, missed_messages (a gap in seq: messages
+/// sent while away that the history no longer holds), or the code of a server
+/// `error`.
 struct ErrorOccurred {
   std::string code;
   std::string message;

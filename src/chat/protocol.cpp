@@ -45,10 +45,13 @@ std::optional<std::string> text_field(const json& object, const char* key) {
   return it->get<std::string>();
 }
 
+/// docs/protocol.md: an int is 0..2^53-1, what a JS number holds exactly.
+constexpr std::uint64_t max_int = (std::uint64_t{1} << 53) - 1;
+
 std::optional<std::uint64_t> count_field(const json& object, const char* key) {
   const auto it = object.find(key);
   // JSON integers only: 1.5, "1", true and negative numbers are all refused.
-  if (it == object.end() || !it->is_number_unsigned()) return std::nullopt;
+  if (it == object.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max_int) return std::nullopt;
   return it->get<std::uint64_t>();
 }
 
@@ -77,7 +80,7 @@ std::variant<ChatMessage, Invalid> read_message(const json& object) {
   if (!seq || *seq == 0) return Invalid{"message.seq must be a positive integer"};
   if (!id || !is_valid_id(*id)) return Invalid{"message.id must be 1-64 characters of [A-Za-z0-9_-]"};
   if (!from || !is_valid_name(*from)) return Invalid{"message.from must be a nickname"};
-  if (!text) return Invalid{"message.text must be a string"};
+  if (!text || text->empty()) return Invalid{"message.text must be a non-empty string"};
   if (!time) return Invalid{"message.time must be a non-negative integer"};
   return ChatMessage{*seq, std::move(*id), std::move(*from), std::move(*text), *time};
 }
@@ -133,6 +136,9 @@ bool is_valid_id(std::string_view id) noexcept {
 
 ServerEnvelope decode(std::string_view frame) {
   if (nesting_depth(frame) > max_nesting) return DecodeError{"the envelope is nested too deeply"};
+  // A raw U+0000 is never valid JSON (it must be escaped), but nlohmann's
+  // parser stops at it and would accept whatever came before.
+  if (frame.find('\0') != std::string_view::npos) return DecodeError{"the frame contains a NUL byte"};
   const json envelope = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
   if (envelope.is_discarded()) return DecodeError{"the frame is not valid JSON"};
   if (!envelope.is_object()) return DecodeError{"an envelope must be a JSON object"};

@@ -446,3 +446,49 @@ TEST_CASE("batch: never without the server's feature, and bounded per frame") {
   CHECK(frames_over_limit == 0);
   CHECK(big.client->outbox_size() == 600);  // all written, awaiting acks
 }
+
+TEST_CASE("a heartbeat timeout longer than the interval still fires: later pings do not push the deadline back") {
+  ChatOptions options;
+  options.heartbeat_interval_ms = 300;
+  options.heartbeat_timeout_ms = 600;
+  Session s(options);
+  s.open_v1();
+  s.scheduler.advance(300 + 600);  // first ping at 300, no answer by 900
+  CHECK(s.network.current() == nullptr);
+  CHECK(s.all<ErrorOccurred>().back().code == "heartbeat_timeout");
+}
+
+TEST_CASE("a gap in seq is reported, not silent") {
+  Session s;
+  s.open_v1(message(1, "x-1", "one"));
+  s.socket().end(1006, "", false);
+  s.scheduler.advance(1000);
+  s.open_v1(message(5, "x-5", "five"));  // 2-4 went out while away and left the history
+  CHECK(s.texts_shown() == std::vector<std::string>{"one", "five"});
+  REQUIRE_FALSE(s.all<ErrorOccurred>().empty());
+  CHECK(s.all<ErrorOccurred>().back().code == "missed_messages");
+  CHECK(s.all<ErrorOccurred>().back().message.rfind("3 messages", 0) == 0);
+}
+
+TEST_CASE("after a server restart, messages of the new session that left its history are reported missed") {
+  Session s;
+  s.open_v1(message(7, "x-7", "old"));
+  s.socket().end(1001);
+  s.scheduler.advance(1000);
+  s.open_v1(message(4, "y-4", "new"), "s2");  // 1-3 of the new session went out while away
+  CHECK(s.all<ErrorOccurred>().back().code == "missed_messages");
+  CHECK(s.all<ErrorOccurred>().back().message.rfind("3 messages", 0) == 0);
+  Session first;  // a first connection cannot know what came before
+  first.open_v1(message(4, "y-4", "late"));
+  CHECK(first.all<ErrorOccurred>().empty());
+}
+
+TEST_CASE("incoming text longer than the server's announced limit is refused") {
+  Session s;
+  s.open_v1();  // maxCodePoints 50
+  s.socket().receive_text(message(1, "x-1", std::string(51, 'y')));
+  CHECK(s.texts_shown().empty());
+  CHECK(s.all<ErrorOccurred>().back().code == "bad_envelope");
+  s.socket().receive_text(message(2, "x-2", std::string(50, 'y')));
+  CHECK(s.texts_shown().size() == 1);
+}

@@ -60,6 +60,14 @@ TEST_CASE("decode refuses malformed frames without throwing") {
   }
 }
 
+TEST_CASE("decode refuses a raw NUL (nlohmann would stop there), integers above 2^53-1 and empty text") {
+  CHECK(refused(std::string(R"({"type":"pong","nonce":1})") + '\0' + "garbage"));
+  CHECK(refused(R"({"type":"presence","online":9007199254740992})"));
+  CHECK_FALSE(refused(R"({"type":"presence","online":9007199254740991})"));
+  CHECK(refused(R"({"type":"ack","id":"a","seq":18446744073709551615})"));
+  CHECK(refused(R"({"type":"message","seq":1,"id":"a","from":"b","text":"","time":1})"));
+}
+
 TEST_CASE("decode refuses hostile nesting before parsing it") {
   std::string deep(100'000, '[');
   deep += std::string(100'000, ']');

@@ -1,0 +1,98 @@
+// The browser goes offline (Playwright's context.setOffline) and comes back.
+//
+// What Chromium does (observed with this suite's Chromium): setOffline(true)
+// does NOT close an already-open WebSocket; the socket stays OPEN and simply
+// stops carrying frames in either direction. Only the heartbeat notices, so
+// the page runs with ?heartbeatInterval=500&heartbeatTimeout=500; every new
+// connection attempt while offline then fails at once (1006, and Chromium
+// logs net::ERR_INTERNET_DISCONNECTED). Should a later Chromium close the
+// socket itself, the test accepts that too (a 1006 close instead of
+// heartbeat_timeout) and says which one it saw.
+//
+// The client does not listen to the window's `online` event: it comes back on
+// its next backoff attempt, so "promptly" means within reconnectMaxDelay
+// (1 s here) plus slack.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './harness.js';
+import { TIMEOUT, pagesFor, waitReady, shown, waitForMessage } from './chat-page.js';
+import { startServer } from '../../server/app.js';
+
+const CLIENT = { heartbeatInterval: 500, heartbeatTimeout: 500, reconnectMinDelay: 100, reconnectMaxDelay: 1000 };
+const SLACK_MS = 700;
+const OFFLINE_ERRORS = [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: .*ERR_INTERNET_DISCONNECTED/];
+
+let browser;
+let server;
+before(async () => {
+  server = await startServer({ port: 0 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('offline: the client waits with its messages queued, and delivers them once back online', async (t) => {
+  const pages = pagesFor(t, browser);
+  // Each page has its own browser context: only the sender goes offline.
+  const sender = await pages.open(server.url, { nickname: 'commuter', ...CLIENT });
+  const direct = await pages.open(server.url, { nickname: 'direct' });
+  await waitReady(sender.page, 'commuter');
+  await waitReady(direct.page, 'direct');
+  const { page } = sender;
+  await page.evaluate(() => {
+    window.__log = [];
+    for (const type of ['open', 'error', 'close', 'status']) {
+      window.chat.addEventListener(type, ({ detail }) => window.__log.push({ type, at: performance.now(), ...detail }));
+    }
+  });
+
+  await page.context().setOffline(true);
+  assert.equal(await page.evaluate(() => navigator.onLine), false);
+  const typed = ['offline 1', 'offline 2'];
+  for (const text of typed) assert.equal((await page.evaluate((m) => window.chat.send(m), text)).ok, true);
+
+  // The connection is lost (heartbeat, or the browser), then attempts keep failing.
+  await page.waitForFunction(() => window.__log.filter((e) => e.type === 'close').length >= 3, null, { timeout: TIMEOUT });
+  const lost = await page.evaluate(() => {
+    const first = window.__log.find((e) => e.type === 'error' || e.type === 'close');
+    return first.type === 'error' ? first.code : `close ${first.code}`;
+  });
+  t.diagnostic(`the open socket was ended by: ${lost === 'heartbeat_timeout' ? 'the heartbeat (Chromium kept it open)' : lost}`);
+  assert.ok(['heartbeat_timeout', 'transport_error', 'close 1006'].includes(lost), `lost by ${lost}`);
+
+  // Typed while reconnecting: queued.
+  typed.push('offline 3', 'offline 4');
+  for (const text of typed.slice(2)) assert.equal((await page.evaluate((m) => window.chat.send(m), text)).ok, true);
+  const offline = await page.evaluate(() => ({
+    state: window.chat.state,
+    queued: window.chat.queued,
+    opened: window.__log.some((e) => e.type === 'open'),
+    closes: window.__log.filter((e) => e.type === 'close').map((e) => [e.code, typeof e.reconnectIn]),
+  }));
+  assert.ok(['reconnecting', 'connecting'].includes(offline.state), `state while offline: ${offline.state}`);
+  assert.equal(offline.opened, false, 'no connection opened while offline');
+  assert.equal(offline.queued, 4, 'all four wait in the outbox');
+  for (const [code, reconnectIn] of offline.closes) assert.deepStrictEqual([code, reconnectIn], [1006, 'number'], 'and it keeps trying');
+  const waiting = (await shown(page)).filter((m) => typed.includes(m.text)).map((m) => m.state);
+  assert.ok(waiting.every((s) => s === 'queued' || s === 'sent'), `states while offline: ${waiting}`);
+  assert.deepStrictEqual((await shown(direct.page)).filter((m) => typed.includes(m.text)), [], 'nothing got out');
+
+  const backAt = await page.evaluate(() => performance.now());
+  await page.context().setOffline(false);
+  await page.waitForFunction(() => window.__log.some((e) => e.type === 'open'), null, { timeout: TIMEOUT });
+  const reopenedAfter = await page.evaluate((since) => Math.round(window.__log.find((e) => e.type === 'open').at - since), backAt);
+  t.diagnostic(`open again ${reopenedAfter} ms after going online`);
+  assert.ok(reopenedAfter <= CLIENT.reconnectMaxDelay + SLACK_MS,
+    `open again ${reopenedAfter} ms after going online, bound ${CLIENT.reconnectMaxDelay + SLACK_MS} ms`);
+
+  await page.waitForFunction(() => window.chat.queued === 0, null, { timeout: TIMEOUT });
+  assert.equal((await page.evaluate(() => window.chat.send('back online'))).ok, true);
+  await waitForMessage(direct.page, 'back online', 'commuter');
+  const onDirect = (await shown(direct.page)).filter((m) => typed.includes(m.text));
+  assert.deepStrictEqual(onDirect.map((m) => [m.from, m.text]), typed.map((text) => ['commuter', text]), 'each once, in order');
+  const mine = (await shown(page)).filter((m) => typed.includes(m.text));
+  assert.deepStrictEqual(mine.map((m) => [m.text, m.state]), typed.map((text) => [text, 'delivered']));
+  pages.assertClean(OFFLINE_ERRORS);
+});
