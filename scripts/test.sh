@@ -14,6 +14,9 @@ echo "== unit tests, native (g++)"
 ctest --preset native
 echo "== unit tests, native under AddressSanitizer + UndefinedBehaviorSanitizer"
 ctest --preset native-sanitize
+echo "== fuzzing: corpora and regressions replayed, then 10 s per libFuzzer target"
+bash scripts/fuzz.sh 10
+ctest --preset fuzz
 echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 

@@ -191,7 +191,9 @@ void ChatClient::become_open(Mode mode) {
 void ChatClient::show_plain(std::string text) { emit(Received{0, {}, {}, std::move(text), 0}); }
 
 void ChatClient::flush() {
-  while (state_ == ConnectionState::open && transport_) {
+  // Once the user closed, queued messages wait for the close event, which
+  // reports them failed: a closing socket would silently discard them.
+  while (state_ == ConnectionState::open && transport_ && !user_closed_) {
     const OutgoingMessage* next = outbox_.next_queued();
     if (next == nullptr) {
       if (outbox_blocked_) {
@@ -332,7 +334,10 @@ bool ChatClient::settle_own(std::string_view id, DeliveryState state, std::strin
 }
 
 std::variant<std::string, SendRejected> ChatClient::send(std::string_view text) {
-  if (state_ == ConnectionState::closed) return SendRejected{SendFailure::closed, "The chat is closed."};
+  // After close() nothing new may enter: the socket is closing for good.
+  if (state_ == ConnectionState::closed || user_closed_) {
+    return SendRejected{SendFailure::closed, "The chat is closed."};
+  }
   if (text.empty()) return SendRejected{SendFailure::empty, "Nothing to send."};
   if (!utf8::is_valid(text)) return SendRejected{SendFailure::invalid_utf8, "The message is not valid UTF-8."};
   if (utf8::count_code_points(text) > options_.max_message_code_points) {
@@ -359,7 +364,7 @@ void ChatClient::set_nickname(std::string nickname) {
 
 Status ChatClient::close(std::optional<std::uint16_t> code, std::string_view reason) {
   if (auto status = validate_close(code, reason); !status) return status;
-  if (user_closed_) return success();
+  if (user_closed_ || state_ == ConnectionState::closed) return success();  // already over: nothing to report again
   user_closed_ = true;
   reconnect_timer_.stop();
   if (transport_) return transport_->close(code, reason);

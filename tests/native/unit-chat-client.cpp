@@ -492,3 +492,22 @@ TEST_CASE("incoming text longer than the server's announced limit is refused") {
   s.socket().receive_text(message(2, "x-2", std::string(50, 'y')));
   CHECK(s.texts_shown().size() == 1);
 }
+
+TEST_CASE("after close(), send is refused and nothing is reported sent; close after the end reports nothing twice") {
+  Session s;
+  s.socket().accept("");  // plain
+  REQUIRE(s.client->close(1000).ok());
+  auto refused = s.client->send("hi");
+  REQUIRE(std::holds_alternative<SendRejected>(refused));
+  CHECK(std::get<SendRejected>(refused).reason == SendFailure::closed);
+  CHECK(s.socket().sent.empty());
+
+  Session t;
+  t.open_v1();
+  t.socket().end(1000);
+  const auto closes = t.all<Closed>().size();
+  const auto events = t.events.size();
+  REQUIRE(t.client->close().ok());
+  CHECK(t.all<Closed>().size() == closes);
+  CHECK(t.events.size() == events);
+}
