@@ -84,6 +84,13 @@ export function memoryStats() {
   return { wasmHeapBytes: wasm ? wasm.HEAPU8.length : 0 };
 }
 
+/**
+ * JS values crossing with a call (src/websocket/browser_websocket.js):
+ * `received` is the browser's own data of the message being dispatched,
+ * `staged` what the next send_staged call sends.
+ */
+export const frame = () => wasm.wasmchatFrame;
+
 /** The heap as bytes; re-read after anything that may grow memory. */
 export const heap = () => wasm.HEAPU8;
 

@@ -1,7 +1,7 @@
 // WasmWebSocket: the browser's WebSocket API, with its state and validation in
 // C++ (src/websocket/browser_websocket.cpp) and only WebIDL conversions here.
 import {
-  wasm, requireWasm, registerSink, unregisterSink, heap, readString, takeString, check, writeString, writeBytes, encodeUtf8,
+  wasm, requireWasm, registerSink, unregisterSink, frame, takeString, check, writeString, writeBytes, encodeUtf8,
   encodeRecords,
 } from './module.js';
 
@@ -140,16 +140,14 @@ export class WasmWebSocket extends EventTarget {
         this.#extensions = takeString(() => wasm._wasmchat_websocket_extensions(this.#pointer));
         this.dispatchEvent(new Event('open'));
       },
-      message: (isText, data, length) => {
-        let payload;
-        if (isText) {
-          payload = readString(data, length);
-        } else if (wasm._wasmchat_websocket_binary_type(this.#pointer)) {
-          payload = heap().slice(data, data + length).buffer;
-        } else {
-          payload = new Blob([heap().subarray(data, data + length)]);
-        }
-        this.dispatchEvent(new MessageEvent('message', { data: payload, origin: this.#origin }));
+      // The C++ object forwards the message unchanged, so the browser's own
+      // value is used rather than decoding the heap copy again: a string, or
+      // a fresh ArrayBuffer per message (the socket's binaryType is forced to
+      // 'arraybuffer'; ours decides between ArrayBuffer and Blob).
+      message: (isText) => {
+        const data = frame().received;
+        const binary = isText || wasm._wasmchat_websocket_binary_type(this.#pointer) ? data : new Blob([data]);
+        this.dispatchEvent(new MessageEvent('message', { data: binary, origin: this.#origin }));
       },
       error: () => this.dispatchEvent(new Event('error')),
       close: (code, wasClean, reason) => {
@@ -160,13 +158,15 @@ export class WasmWebSocket extends EventTarget {
   }
 
 
+  // The C++ object checks the state and sends; the payload itself is handed
+  // over as a JS value, never copied through the wasm heap.
   #transmit(message) {
-    if (message.bytes) {
-      const [at, length] = writeBytes(message.bytes);
-      check(wasm._wasmchat_websocket_send_binary(this.#pointer, at, length), SEND);
-    } else {
-      const [at, length] = writeString(message.text);
-      check(wasm._wasmchat_websocket_send_text(this.#pointer, at, length), SEND);
+    const staged = frame();
+    staged.staged = message.bytes ?? message.text;
+    try {
+      check(wasm._wasmchat_websocket_send_staged(this.#pointer), SEND);
+    } finally {
+      staged.staged = null;
     }
   }
 

@@ -94,13 +94,8 @@ EMSCRIPTEN_KEEPALIVE WebSocket* wasmchat_websocket_connect(const char* url, std:
 
 EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_destroy(WebSocket* socket) { delete socket; }
 
-EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_text(WebSocket* socket, const char* text, std::size_t length) {
-  return report(socket->send(std::string_view(text, length)));
-}
-
-EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_binary(WebSocket* socket, const std::byte* data, std::size_t length) {
-  return report(socket->send(std::span<const std::byte>(data, length)));
-}
+/// Sends Module.wasmchatFrame.staged (see WebSocket::send_staged).
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_staged(WebSocket* socket) { return report(socket->send_staged()); }
 
 EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_check_can_send(const WebSocket* socket) {
   return report(socket->check_can_send());

@@ -15,6 +15,7 @@ extern "C" {
 std::size_t wasmchat_ws_base_url(char* buffer, std::size_t capacity);
 int wasmchat_ws_is_secure_context();
 void wasmchat_ws_send_text(int handle, const char* text, std::size_t length);
+void wasmchat_ws_send_staged(int handle);
 void wasmchat_ws_close(int handle, int code, const char* reason, std::size_t length);
 void wasmchat_ws_listen_message(int handle, void* self, void (*callback)(void*, int, const void*, std::size_t));
 void wasmchat_ws_listen_close(int handle, void* self,
@@ -155,6 +156,12 @@ Status WebSocket::send(std::span<const std::byte> bytes) {
   if (auto status = check_can_send(); !status) return status;
   emscripten_websocket_send_binary(handle_, const_cast<std::byte*>(bytes.data()),
                                    static_cast<std::uint32_t>(bytes.size()));
+  return success();
+}
+
+Status WebSocket::send_staged() {
+  if (auto status = check_can_send(); !status) return status;
+  wasmchat_ws_send_staged(handle_);
   return success();
 }
 

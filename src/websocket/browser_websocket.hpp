@@ -51,7 +51,12 @@ class WebSocket final : public Transport {
   /// Sends a binary frame; the bytes are copied before this returns.
   [[nodiscard]] Status send(std::span<const std::byte> bytes);
 
-  /// InvalidStateError while CONNECTING; the check both send()s make.
+  /// Sends the JS value the JS face staged in Module.wasmchatFrame.staged (a
+  /// string or an ArrayBuffer view), as send() would, without copying it
+  /// through wasm memory. For the JS face only; C++ callers use send().
+  [[nodiscard]] Status send_staged();
+
+  /// InvalidStateError while CONNECTING; the check every send makes.
   [[nodiscard]] Status check_can_send() const;
 
   /// Starts the closing handshake. `code` absent sends a close frame without

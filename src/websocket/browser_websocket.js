@@ -48,12 +48,27 @@ var WasmchatBrowserWebSocket = {
     WS.sockets[handle].send(wasmchatText.decode(text, length));
   },
 
+  // JS values crossing with a call, so that the JS face (web/) need not copy
+  // payloads through the wasm heap twice: `received` is the browser's own
+  // e.data while a message is being dispatched to C++; `staged` is what
+  // wasmchat_ws_send_staged sends. Exposed to the JS face as
+  // Module.wasmchatFrame.
+  $wasmchatFrame: { received: null, staged: null },
+  $wasmchatFrame__postset: "Module['wasmchatFrame'] = wasmchatFrame;",
+
+  // Sends the staged JS value (string, ArrayBuffer view) as it is: the C++
+  // side has checked the state; the payload never enters the wasm heap.
+  wasmchat_ws_send_staged__deps: ['$WS', '$wasmchatFrame'],
+  wasmchat_ws_send_staged: function(handle) {
+    WS.sockets[handle].send(wasmchatFrame.staged);
+  },
+
   // websocket.h's onmessage re-encodes text with a per-character JS loop into
   // a fresh malloc per message, appends a NUL that numBytes counts, and frees
   // the buffer after the callback. This one encodes with TextEncoder.encodeInto
   // (native code) into a per-socket buffer that is reused and only grows, and
   // passes (self, isText, data, length); the bytes are valid during the call.
-  wasmchat_ws_listen_message__deps: ['$WS', '$wasmchatText', 'malloc', 'free'],
+  wasmchat_ws_listen_message__deps: ['$WS', '$wasmchatText', '$wasmchatFrame', 'malloc', 'free'],
   wasmchat_ws_listen_message: function(handle, self, callback) {
     var socket = WS.sockets[handle];
     socket.wasmchatBuffer = { pointer: 0, size: 0 };
@@ -80,7 +95,12 @@ var WasmchatBrowserWebSocket = {
         pointer = reserve(length + 1);
         HEAPU8.set(bytes, pointer);
       }
-      {{{ makeDynCall('viiii', 'callback') }}}(self, isText, pointer, length);
+      wasmchatFrame.received = data;
+      try {
+        {{{ makeDynCall('viiii', 'callback') }}}(self, isText, pointer, length);
+      } finally {
+        wasmchatFrame.received = null;
+      }
     };
   },
 
