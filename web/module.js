@@ -6,7 +6,8 @@ import createWasmchatModule from './wasmchat.js';
 import { wasmBinary } from './wasm-binary.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Receivers of events from C++, by sink id (see src/bindings/event_sink.js). */
 const sinks = new Map();
@@ -38,7 +39,18 @@ const sink = {
   },
   string: (text, length) => { pendingString = readString(text, length); },
   chatEvent: (id, json, length) => sinks.get(id)?.chatEvent(JSON.parse(readString(json, length))),
+  // The same `message` events as to_json() would give, from arguments.
+  chatMessage: (sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength) => {
+    sinks.get(sink)?.chatEvent(own
+      ? { type: 'message', own: true, id: readString(id, idLength), text: readString(text, textLength),
+        state: deliveryStates[state], reason: readString(reason, reasonLength) }
+      : { type: 'message', own: false, seq, id: readString(id, idLength), from: readString(from, fromLength),
+        text: readString(text, textLength), time });
+  },
 };
+
+/** chat::DeliveryState by its C++ value. */
+const deliveryStates = ['queued', 'sent', 'delivered', 'failed'];
 
 /** The instantiated module (exports `_wasmchat_*`, `HEAPU8`), once loaded. */
 export let wasm = null;

@@ -12,6 +12,9 @@
 
 extern "C" {
 void wasmchat_js_chat_event(int sink, const char* json, std::size_t length);
+void wasmchat_js_chat_message(int sink, int own, int state, double seq, double time, const char* id,
+                              std::size_t id_length, const char* from, std::size_t from_length, const char* text,
+                              std::size_t text_length, const char* reason, std::size_t reason_length);
 void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
 void wasmchat_js_string(const char* text, std::size_t length);
 }
@@ -39,7 +42,19 @@ EMSCRIPTEN_KEEPALIVE BrowserChat* wasmchat_chat_create(const char* options, std:
     return nullptr;
   }
   auto chat = BrowserChat::create(std::move(parsed).value(), [sink](const wasmchat::chat::ChatEvent& event) {
-    const std::string json = wasmchat::chat::to_json(event);
+    // Messages are the hot path (a burst is thousands per second): their
+    // fields go to JS as arguments. The rare events go as JSON.
+    using namespace wasmchat::chat;
+    if (const auto* m = std::get_if<Received>(&event)) {
+      return wasmchat_js_chat_message(sink, 0, 0, static_cast<double>(m->seq), static_cast<double>(m->time),
+                                      m->id.data(), m->id.size(), m->from.data(), m->from.size(), m->text.data(),
+                                      m->text.size(), nullptr, 0);
+    }
+    if (const auto* m = std::get_if<OwnMessageChanged>(&event)) {
+      return wasmchat_js_chat_message(sink, 1, static_cast<int>(m->state), 0, 0, m->id.data(), m->id.size(), nullptr,
+                                      0, m->text.data(), m->text.size(), m->reason.data(), m->reason.size());
+    }
+    const std::string json = to_json(event);
     wasmchat_js_chat_event(sink, json.data(), json.size());
   });
   if (!chat) {

@@ -11,7 +11,8 @@ var WasmchatBrowserWebSocket = {
     encoder: null,
     // Non-fatal, like the browser; the C++ side validates UTF-8 before sending.
     decode: function(pointer, length) {
-      wasmchatText.decoder = wasmchatText.decoder || new TextDecoder();
+      // ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop.
+      wasmchatText.decoder = wasmchatText.decoder || new TextDecoder('utf-8', { ignoreBOM: true });
       return wasmchatText.decoder.decode(HEAPU8.subarray(pointer, pointer + length));
     },
     encode: function(text) {
