@@ -42,6 +42,7 @@ class EchoRun {
 
  private:
   void send_one() {
+    if (finished_) return;
     ++sent_;
     const auto status = text_ ? socket_->send(std::string_view(payload_))
                               : socket_->send(std::span<const std::byte>(
@@ -50,6 +51,8 @@ class EchoRun {
   }
 
   void finish(const char* error) {
+    if (finished_) return;  // a failed send and a later close must not report twice
+    finished_ = true;
     const double elapsed = emscripten_get_now() - started_;
     report_result(received_, static_cast<double>(received_) * static_cast<double>(payload_.size()), elapsed, error);
     if (socket_) (void)socket_->close(1000, "done");
@@ -62,6 +65,7 @@ class EchoRun {
   int sent_ = 0;
   int received_ = 0;
   double started_ = 0;
+  bool finished_ = false;
   std::unique_ptr<wasmchat::WebSocket> socket_;
 };
 

@@ -92,7 +92,7 @@ export interface ChatClientOptions {
   highWaterMark?: number;
   /** How often a blocked outbox checks bufferedAmount again. Default 100. */
   retryInterval?: number;
-  /** Outbox bounds (queued + awaiting acknowledgement). Defaults 1000 and 1 MiB. */
+  /** Outbox bounds (queued + awaiting acknowledgement). Defaults 10000 and 1 MiB. */
   maxOutboxMessages?: number;
   maxOutboxBytes?: number;
   /** Reconnection backoff bounds. Defaults 500 and 30000. */

@@ -4,24 +4,52 @@ import { launchChromium } from './browser.js';
 
 /**
  * Opens `path` (with ?block=<id> and `query`) in a fresh Chromium process and
- * calls `body({ mailbox, chromium, abort })`; `abort` settles if Chromium exits
- * on its own. Chromium is killed afterwards whatever happens.
+ * resolves once the page said hello: { mailbox, chromium, abort, close() }.
+ * `abort` settles if Chromium exits on its own; close() kills it. A page that
+ * has not said hello within HELLO_MS gets one more Chromium.
  */
-export async function withPage(server, { path, query = {}, plan = null }, body) {
+export async function openPage(server, { path, query = {}, plan = null }) {
   const mailbox = server.newBlock(plan);
   const url = new URL(path, server.origin);
   url.searchParams.set('block', mailbox.id);
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
-  const chromium = launchChromium(url.href);
-  const abort = chromium.exited.then(({ code, signal }) =>
-    `Chromium exited by itself (code ${code}, signal ${signal}; stderr: ${chromium.stderrTail().slice(-400)})`);
-  try {
-    return await body({ mailbox, chromium, abort });
-  } finally {
-    await chromium.kill();
-    server.dropBlock(mailbox.id);
+  for (let attempt = 1; ; attempt++) {
+    const chromium = launchChromium(url.href);
+    try {
+      await mailbox.waitFor((m) => m.type === 'hello', HELLO_MS, `${path} to load`, { abort: exitReason(chromium) });
+      return {
+        mailbox,
+        chromium,
+        abort: exitReason(chromium),
+        async close() {
+          await chromium.kill();
+          server.dropBlock(mailbox.id);
+        },
+      };
+    } catch (error) {
+      await chromium.kill();
+      if (attempt >= 2) {
+        server.dropBlock(mailbox.id);
+        throw error;
+      }
+    }
   }
 }
+
+/** openPage(), then `body(page)`, then Chromium is killed whatever happens. */
+export async function withPage(server, options, body) {
+  const page = await openPage(server, options);
+  try {
+    return await body(page);
+  } finally {
+    await page.close();
+  }
+}
+
+const HELLO_MS = 20_000;
+
+const exitReason = (chromium) => chromium.exited.then(({ code, signal }) =>
+  `Chromium exited by itself (code ${code}, signal ${signal}; stderr: ${chromium.stderrTail().slice(-400)})`);
 
 /** Runs a page whose plan ends with { type: 'done' }; returns everything it reported. */
 export async function runPlanPage(server, { path, plan, deadlineMs, idleMs }) {

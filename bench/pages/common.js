@@ -26,6 +26,8 @@ export function fatal(error) {
 if (block) {
   addEventListener('error', (event) => fatal(event.error ?? event.message));
   addEventListener('unhandledrejection', (event) => fatal(event.reason));
+  // Tells the harness the page is up (it relaunches Chromium once otherwise).
+  report({ type: 'hello', crossOriginIsolated: globalThis.crossOriginIsolated ?? false }).catch(() => {});
 }
 
 export async function getPlan() {

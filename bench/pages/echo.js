@@ -135,8 +135,9 @@ async function runEchoPlan(plan) {
     let { total } = config;
     try {
       if (config.calibrate) {
-        // Native, once: how many messages take about targetMs.
+        // Native, twice (the first only warms up): how many messages take about targetMs.
         const { initial, targetMs, min, max } = config.calibrate;
+        await echo('native', { url, size, text, total: initial, inFlight, timeoutMs });
         const probe = await echo('native', { url, size, text, total: initial, inFlight, timeoutMs });
         total = Math.min(max, Math.max(min, round2((initial / probe.ms) * targetMs)));
         await report({ type: 'calibration', ...base, count: initial, ms: probe.ms, total });

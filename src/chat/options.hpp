@@ -28,7 +28,7 @@ struct ChatOptions {
   /// How often a blocked outbox checks bufferedAmount again.
   Millis retry_interval_ms = 100;
   /// Bounds of the outbox (queued plus sent-but-unacknowledged messages).
-  std::size_t max_outbox_messages = 1000;
+  std::size_t max_outbox_messages = 10'000;
   std::size_t max_outbox_bytes = 1024 * 1024;
 
   /// Reconnection backoff: doubles from min to max, with full jitter.

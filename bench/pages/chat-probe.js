@@ -1,0 +1,95 @@
+// Rendering probe, loaded before the page's own script: on the chat page (the
+// bench server adds it to web/index.html, see bench/lib/bench-server.js) and on
+// the classic baseline page. It observes, it does not render:
+//   * window.chat (the page's client) is hooked by a setter to know when the
+//     chat is open, then the harness is told to start the burst;
+//   * every animation frame it looks at the newest line of #messages until the
+//     burst's last message is there;
+//   * long frames: 'long-animation-frame' entries over 50 ms, and gaps between
+//     requestAnimationFrame callbacks over 50 ms.
+//   ?block=...&n=...&last=<text of the last message>&timeoutMs=...
+import { params, report, fatal, deadline, nextEvent } from './common.js';
+
+const last = params.get('last');
+const timeoutMs = Number(params.get('timeoutMs') ?? 120_000);
+
+const loaf = [];
+if (PerformanceObserver.supportedEntryTypes?.includes('long-animation-frame')) {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) loaf.push({ start: entry.startTime, duration: entry.duration, blocking: entry.blockingDuration });
+  }).observe({ type: 'long-animation-frame', buffered: true });
+}
+
+let chatSet;
+const chatReady = new Promise((resolve) => { chatSet = resolve; });
+let chatValue;
+Object.defineProperty(window, 'chat', {
+  configurable: true,
+  enumerable: true,
+  get: () => chatValue,
+  set(value) {
+    chatValue = value;
+    chatSet(value);
+  },
+});
+
+async function main() {
+  if (!params.get('block')) return;
+  const chat = await deadline(chatReady, 30_000, 'window.chat');
+  if (chat.ready) await deadline(chat.ready, 20_000, 'the welcome');  // bench/plain-chat.js
+  else if (chat.state !== 'open') await nextEvent(chat, 'open', 20_000);  // ChatClient
+  const messages = document.getElementById('messages');
+  const before = messages.childElementCount;
+  const readyPerf = performance.now();
+  await report({ type: 'ready', before });
+
+  let previous = 0;
+  let frames = 0;
+  let longFrames = 0;
+  let maxFrame = 0;
+  let firstShownPerf = 0;
+  let firstShownAt = 0;
+  const shown = new Promise((resolve) => {
+    const tick = (now) => {
+      if (previous && firstShownPerf) {
+        const delta = now - previous;
+        frames++;
+        if (delta > 50) longFrames++;
+        if (delta > maxFrame) maxFrame = delta;
+      }
+      previous = now;
+      const top = messages.firstElementChild;
+      if (!firstShownPerf && messages.childElementCount > before) {
+        firstShownPerf = now;
+        firstShownAt = Date.now();
+      }
+      if (top && top.textContent.includes(last)) {
+        resolve({ lastShownPerf: now, lastShownAt: Date.now() });
+        return;
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const { lastShownPerf, lastShownAt } = await deadline(shown, timeoutMs,
+    `the last message to be shown (${messages.childElementCount - before} lines so far)`);
+  const inBurst = loaf.filter((entry) => entry.start + entry.duration >= readyPerf && entry.start <= lastShownPerf);
+  await report({
+    type: 'result',
+    firstShownAt,
+    lastShownAt,
+    shownMs: lastShownPerf - firstShownPerf,
+    frames,
+    rafOver50: longFrames,
+    rafMaxMs: maxFrame,
+    loafSupported: PerformanceObserver.supportedEntryTypes?.includes('long-animation-frame') ?? false,
+    loafOver50: inBurst.filter((entry) => entry.duration > 50).length,
+    loafTotalMs: inBurst.reduce((sum, entry) => sum + entry.duration, 0),
+    loafMaxMs: inBurst.reduce((max, entry) => Math.max(max, entry.duration), 0),
+    lines: messages.childElementCount,
+    nodes: messages.getElementsByTagName('*').length,
+    documentNodes: document.getElementsByTagName('*').length,
+  });
+}
+
+main().catch(fatal);
