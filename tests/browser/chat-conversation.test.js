@@ -2,27 +2,16 @@
 // form (type + submit) via the real server, each sees the other's messages
 // under the sender's nickname, own messages go queued -> sent -> delivered,
 // and a newcomer gets the conversation so far from the welcome's history.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './harness.js';
-import { TIMEOUT, pagesFor, statusOf, waitReady, say, shown, waitForMessage, waitAllDelivered } from './chat-page.js';
-import { startServer } from '../../server/app.js';
+import { TIMEOUT, pagesFor, statusOf, waitReady, say, shown, waitForMessage, waitAllDelivered, useChatSite } from './chat-page.js';
 
-let browser;
-let server;
-before(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useChatSite();
 
 test('two pages chat both ways through the form, under their nicknames', async (t) => {
-  const pages = pagesFor(t, browser);
-  const alice = await pages.open(server.url, { nickname: 'alice' });
-  const bob = await pages.open(server.url, { nickname: 'bob' });
+  const pages = pagesFor(t, site.browser);
+  const alice = await pages.open(site.server.url, { nickname: 'alice' });
+  const bob = await pages.open(site.server.url, { nickname: 'bob' });
   await waitReady(alice.page, 'alice');
   await waitReady(bob.page, 'bob');
   await alice.page.waitForFunction(() => document.getElementById('online').textContent === '2', null, { timeout: TIMEOUT });
@@ -53,9 +42,9 @@ test('two pages chat both ways through the form, under their nicknames', async (
 });
 
 test('a newcomer sees the earlier messages (history)', async (t) => {
-  const pages = pagesFor(t, browser);
-  const carol = await pages.open(server.url, { nickname: 'carol' });
-  const dave = await pages.open(server.url, { nickname: 'dave' });
+  const pages = pagesFor(t, site.browser);
+  const carol = await pages.open(site.server.url, { nickname: 'carol' });
+  const dave = await pages.open(site.server.url, { nickname: 'dave' });
   await waitReady(carol.page, 'carol');
   await waitReady(dave.page, 'dave');
   // Unique texts: the server is shared with the other test of this file.
@@ -68,7 +57,7 @@ test('a newcomer sees the earlier messages (history)', async (t) => {
   await waitAllDelivered(carol.page, 2);
   await waitAllDelivered(dave.page, 1);
 
-  const erin = await pages.open(server.url, { nickname: 'erin' });
+  const erin = await pages.open(site.server.url, { nickname: 'erin' });
   await waitReady(erin.page, 'erin');
   await waitForMessage(erin.page, 'history three', 'carol');
   const history = (await shown(erin.page)).filter((m) => m.text.startsWith('history '));

@@ -3,6 +3,9 @@
 // wrong in it, type into the chat form, wait for states and messages, read
 // what is shown. Not a test file itself: the test files import it.
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
+import { launchBrowser } from './harness.js';
+import { startServer } from '../../server/app.js';
 
 export const TIMEOUT = 10_000;
 
@@ -99,4 +102,22 @@ export function waitAllDelivered(page, count) {
     const own = document.querySelectorAll('#messages > div.message.own');
     return own.length === n && [...own].every((d) => d.dataset.state === 'delivered');
   }, count, { timeout: TIMEOUT });
+}
+
+/**
+ * Registers the hooks of a test file that shares one real chat server and one
+ * Chromium among its tests; `site.server` and `site.browser` are set once the
+ * `before` hook ran.
+ */
+export function useChatSite(chatOptions = {}) {
+  const site = { server: null, browser: null };
+  before(async () => {
+    site.server = await startServer({ port: 0, ...chatOptions });
+    site.browser = await launchBrowser();
+  });
+  after(async () => {
+    await site.browser?.close();
+    await site.server?.close();
+  });
+  return site;
 }

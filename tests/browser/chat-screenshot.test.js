@@ -1,31 +1,20 @@
 // Writes docs/screenshot.png: the chat page (900x600) after a short
 // conversation between two people. Text is ASCII plus symbols DejaVu Sans
 // covers: the test machine has no CJK or colour emoji font.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser } from './harness.js';
-import { TIMEOUT, pagesFor, waitReady, say, waitForMessage, waitAllDelivered } from './chat-page.js';
-import { startServer } from '../../server/app.js';
+import { TIMEOUT, pagesFor, waitReady, say, waitForMessage, waitAllDelivered, useChatSite } from './chat-page.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));
 
-let browser;
-let server;
-before(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useChatSite();
 
 test('screenshot of a short conversation (docs/screenshot.png)', async (t) => {
-  const pages = pagesFor(t, browser);
-  const alice = await pages.open(server.url, { nickname: 'alice' });
-  const bob = await pages.open(server.url, { nickname: 'bob' });
+  const pages = pagesFor(t, site.browser);
+  const alice = await pages.open(site.server.url, { nickname: 'alice' });
+  const bob = await pages.open(site.server.url, { nickname: 'bob' });
   await waitReady(alice.page, 'alice');
   await waitReady(bob.page, 'bob');
   await alice.page.setViewportSize({ width: 900, height: 600 });

@@ -12,32 +12,21 @@
 // The client does not listen to the window's `online` event: it comes back on
 // its next backoff attempt, so "promptly" means within reconnectMaxDelay
 // (1 s here) plus slack.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './harness.js';
-import { TIMEOUT, pagesFor, waitReady, shown, waitForMessage } from './chat-page.js';
-import { startServer } from '../../server/app.js';
+import { TIMEOUT, pagesFor, waitReady, shown, waitForMessage, useChatSite } from './chat-page.js';
 
 const CLIENT = { heartbeatInterval: 500, heartbeatTimeout: 500, reconnectMinDelay: 100, reconnectMaxDelay: 1000 };
 const SLACK_MS = 700;
 const OFFLINE_ERRORS = [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: .*ERR_INTERNET_DISCONNECTED/];
 
-let browser;
-let server;
-before(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useChatSite();
 
 test('offline: the client waits with its messages queued, and delivers them once back online', async (t) => {
-  const pages = pagesFor(t, browser);
+  const pages = pagesFor(t, site.browser);
   // Each page has its own browser context: only the sender goes offline.
-  const sender = await pages.open(server.url, { nickname: 'commuter', ...CLIENT });
-  const direct = await pages.open(server.url, { nickname: 'direct' });
+  const sender = await pages.open(site.server.url, { nickname: 'commuter', ...CLIENT });
+  const direct = await pages.open(site.server.url, { nickname: 'direct' });
   await waitReady(sender.page, 'commuter');
   await waitReady(direct.page, 'direct');
   const { page } = sender;

@@ -1,26 +1,15 @@
 // The lesson page (web/lesson.html): a WasmWebSocket to /hello logs the
 // lesson's events as they happen. With ?closeAfterMs=300 the server greets,
 // then closes with 1000 "bye" after 300 ms.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from './harness.js';
-import { TIMEOUT, pagesFor } from './chat-page.js';
-import { startServer } from '../../server/app.js';
+import { TIMEOUT, pagesFor, useChatSite } from './chat-page.js';
 
-let browser;
-let server;
-before(async () => {
-  server = await startServer({ port: 0 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useChatSite();
 
 test('the lesson page logs open, the greeting and a clean close, and ends CLOSED', async (t) => {
-  const pages = pagesFor(t, browser);
-  const { page, problems: { consoleErrors, pageErrors } } = await pages.open(server.url, { closeAfterMs: 300 },
+  const pages = pagesFor(t, site.browser);
+  const { page, problems: { consoleErrors, pageErrors } } = await pages.open(site.server.url, { closeAfterMs: 300 },
     { path: '/lesson.html' });
   await page.waitForFunction(() => [...document.querySelectorAll('#log li')].some((li) => li.textContent.startsWith('[close]')),
     null, { timeout: TIMEOUT });
