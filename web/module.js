@@ -104,10 +104,10 @@ export function memoryStats() {
 export const frame = () => wasm.wasmchatFrame;
 
 /** The heap as bytes; re-read after anything that may grow memory. */
-export const heap = () => wasm.HEAPU8;
+const heap = () => wasm.HEAPU8;
 
 /** Decodes `length` UTF-8 bytes at `pointer` (U+0000 kept). */
-export function readString(pointer, length) {
+function readString(pointer, length) {
   return length ? decoder.decode(heap().subarray(pointer, pointer + length)) : '';
 }
 

@@ -2,36 +2,19 @@
 // conflicting markup and aggressive global styles, loads the INSTALLED
 // package's wasmchat.single.js with one <script type="module" src> and holds
 // two <wasm-chat> elements talking to the real chat server on the same origin.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import {
-  packAndInstall, serveStatic, launchBrowser, openPage, until, withDeadline, here, splitKnown,
+  usePackageSite, openPage, until, withDeadline, splitKnown,
 } from './helpers.js';
 
-let pkg;
-let site;
-let browser;
 let host; // the one page all tests here share, in order
 let problems;
 
-before(async () => {
-  pkg = await packAndInstall();
-  site = await serveStatic({
-    '/': path.join(here, 'embed'),
-    '/node_modules/': path.join(pkg.project, 'node_modules'),
-  }, { chat: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  pkg?.cleanup();
-});
+const env = usePackageSite('embed');
 
 test('the host page loads the single-file build with one script tag and both elements connect', async (t) => {
-  host = await withDeadline(openPage(browser, `${site.origin}/`), 'the host page');
+  host = await withDeadline(openPage(env.browser, `${env.site.origin}/`), 'the host page');
   const { page } = host;
   await until(page, () => ['chat-a', 'chat-b'].every((id) => document.getElementById(id).client?.state === 'open'),
     null, 'both <wasm-chat> elements are open');
@@ -44,13 +27,13 @@ test('the host page loads the single-file build with one script tag and both ele
     { mode: 'v1', name: 'bob', state: 'open' },
   ]);
   assert.notEqual(await page.evaluate(() => document.getElementById('chat-a').client === document.getElementById('chat-b').client), true);
-  assert.equal(site.chat.clientCount(), 2, 'the server sees two connections');
+  assert.equal(env.site.chat.clientCount(), 2, 'the server sees two connections');
   await until(page, () => ['chat-a', 'chat-b'].every((id) => document.getElementById(id).client.online === 2),
     null, 'each element sees 2 online');
 
   // The page asked for its HTML, its stylesheet and the single file: nothing else
   // from the package (the wasm is inlined).
-  const fromPackage = site.requests.filter((p) => p.startsWith('/node_modules/'));
+  const fromPackage = env.site.requests.filter((p) => p.startsWith('/node_modules/'));
   assert.deepEqual([...new Set(fromPackage)], ['/node_modules/wasmchat/dist/wasmchat.single.js']);
   const scripts = await page.evaluate(() => [...document.scripts].map((s) => ({ type: s.type, src: s.getAttribute('src'), inline: s.text.trim() !== '' })));
   assert.deepEqual(scripts, [{ type: 'module', src: '/node_modules/wasmchat/dist/wasmchat.single.js', inline: false }]);
@@ -106,7 +89,7 @@ test("the host page's own #messages, form[name=publish], #state and #problem are
     forms: 1,
     ids: [1, 1, 1],
   });
-  assert.ok(!site.requests.includes('/host-form-submitted'), 'the host form was never submitted');
+  assert.ok(!env.site.requests.includes('/host-form-submitted'), 'the host form was never submitted');
 });
 
 test("the host's selectors do not reach inside the elements: their forms stay visible and usable", async () => {
@@ -168,8 +151,8 @@ test('removing one element closes its connection and the other sees the count dr
   await until(page, () => document.getElementById('chat-a').client.online === 1, null, 'alice sees 1 online');
   await until(page, () => document.getElementById('chat-a').shadowRoot.getElementById('online').textContent === '1', null, 'alice\'s element shows 1 online');
   const deadline = Date.now() + 5000;
-  while (site.chat.clientCount() !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(site.chat.clientCount(), 1, 'the server has one connection left');
+  while (env.site.chat.clientCount() !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(env.site.chat.clientCount(), 1, 'the server has one connection left');
   assert.equal(await page.evaluate(() => document.getElementById('chat-a').client.state), 'open');
   assert.equal(await page.evaluate(() => document.querySelectorAll('wasm-chat').length), 1);
 });

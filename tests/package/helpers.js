@@ -2,6 +2,7 @@
 // with `npm pack`, installed offline into a fresh temporary project), static
 // servers on 127.0.0.1 with a strict Content-Security-Policy, and Chromium
 // pages that record console errors and CSP violations. Every wait has a deadline.
+import { before, after } from 'node:test';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { staticFiles } from '../../server/static-files.js';
 import { createChatServer } from '../../server/chat-server.js';
 
-export { launchBrowser } from '../browser/harness.js';
+import { launchBrowser } from '../browser/harness.js';
+
+export { launchBrowser };
 export { startServer } from '../../server/app.js';
 
 const run = promisify(execFile);
@@ -150,6 +153,30 @@ export async function until(page, fn, arg, what, ms = DEADLINE_MS) {
   } catch (error) {
     throw new Error(`timed out after ${ms} ms waiting until ${what}: ${error.message.split('\n')[0]}`);
   }
+}
+
+/**
+ * Registers the hooks of a test file that serves `directory` as a static site
+ * beside the installed package (/node_modules/), with the chat server, under
+ * the strict CSP; `env.pkg`, `env.site` and `env.browser` are set once the
+ * `before` hook ran.
+ */
+export function usePackageSite(directory) {
+  const env = { pkg: null, site: null, browser: null };
+  before(async () => {
+    env.pkg = await packAndInstall();
+    env.site = await serveStatic({
+      '/': path.join(here, directory),
+      '/node_modules/': path.join(env.pkg.project, 'node_modules'),
+    }, { chat: true });
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.site?.close();
+    env.pkg?.cleanup();
+  });
+  return env;
 }
 
 /** Median of numbers. */

@@ -3,41 +3,25 @@
 // createChatClient imported from it by a same-origin module, and the ES module
 // entry (dist/index.js, wasmchat.js, a separate wasmchat.wasm). Also measures
 // what a page downloads and how long it takes from import() to `open`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import {
-  packAndInstall, serveStatic, launchBrowser, openPage, withDeadline, here, gzipSize, median,
+  usePackageSite, openPage, withDeadline, gzipSize, median,
   splitKnown, twoPagesTalk, NO_PROBLEMS,
 } from './helpers.js';
 
-let pkg;
-let site;
-let browser;
 const inlinedWasmFetches = { single: 0, multi: 0 };
 
-before(async () => {
-  pkg = await packAndInstall();
-  site = await serveStatic({
-    '/': path.join(here, 'csp'),
-    '/node_modules/': path.join(pkg.project, 'node_modules'),
-  }, { chat: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  pkg?.cleanup();
-});
+const env = usePackageSite('csp');
 
 async function pagesTalk(t, kind) {
-  const mark = site.requests.length;
-  const { problems, inspected: defined } = await twoPagesTalk(browser,
-    (nickname) => `${site.origin}/${kind}.html?nickname=${nickname}`, kind,
+  const mark = env.site.requests.length;
+  const { problems, inspected: defined } = await twoPagesTalk(env.browser,
+    (nickname) => `${env.site.origin}/${kind}.html?nickname=${nickname}`, kind,
     { inspect: () => typeof customElements.get('wasm-chat') });
-  const served = [...new Set(site.requests.slice(mark).filter((p) => p.startsWith('/node_modules/')))].sort();
+  const served = [...new Set(env.site.requests.slice(mark).filter((p) => p.startsWith('/node_modules/')))].sort();
   t.diagnostic(`${kind}.html loaded from the package: ${served.join(', ')}`);
   for (const { other, inlinedWasmFetch } of problems) {
     inlinedWasmFetches[kind] += inlinedWasmFetch;
@@ -67,15 +51,15 @@ test('ES module entry, no bundler, strict CSP: dist/index.js + wasmchat.js + a s
 test('download size and time from import() to open (median of 5 cold page loads each)', async (t) => {
   const runs = { single: [], multi: [] };
   const downloads = {};
-  // One unmeasured load of each first (the browser starts its helper processes), then 5 each, interleaved.
+  // One unmeasured load of each first (the env.browser starts its helper processes), then 5 each, interleaved.
   for (let i = -1; i < 5; i++) {
     for (const kind of ['single', 'multi']) {
-      const mark = site.requests.length;
-      const loaded = await withDeadline(openPage(browser, `${site.origin}/timing.html?entry=${kind}`), 'timing.html');
+      const mark = env.site.requests.length;
+      const loaded = await withDeadline(openPage(env.browser, `${env.site.origin}/timing.html?entry=${kind}`), 'timing.html');
       try {
         const timing = await withDeadline(loaded.page.evaluate(() => window.timing), `import() to open (${kind})`);
         if (i >= 0) runs[kind].push(timing);
-        downloads[kind] = [...new Set(site.requests.slice(mark).filter((p) => p.startsWith('/node_modules/wasmchat/')))].sort();
+        downloads[kind] = [...new Set(env.site.requests.slice(mark).filter((p) => p.startsWith('/node_modules/wasmchat/')))].sort();
         assert.deepEqual(splitKnown(await loaded.problems()).other, NO_PROBLEMS);
       } finally {
         await loaded.close();
@@ -83,7 +67,7 @@ test('download size and time from import() to open (median of 5 cold page loads 
     }
   }
 
-  const installedFile = (url) => path.join(pkg.project, url);
+  const installedFile = (url) => path.join(env.pkg.project, url);
   const sizes = (urls) => ({
     files: urls.length,
     raw: urls.reduce((sum, url) => sum + fs.statSync(installedFile(url)).size, 0),
@@ -92,7 +76,7 @@ test('download size and time from import() to open (median of 5 cold page loads 
   const dist = (names) => names.map((name) => `/node_modules/wasmchat/dist/${name}`).sort();
   // What the page downloaded is exactly the entry, its imports (every shipped
   // module but the single file, see pack.test.js) and the wasm.
-  const shipped = fs.readdirSync(path.join(pkg.installed, 'dist'));
+  const shipped = fs.readdirSync(path.join(env.pkg.installed, 'dist'));
   assert.deepEqual(downloads.multi,
     dist([...shipped.filter((f) => f.endsWith('.js') && f !== 'wasmchat.single.js'), 'wasmchat.wasm']));
   assert.deepEqual(downloads.single, dist(['wasmchat.single.js']));
