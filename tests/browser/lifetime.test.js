@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { useBrowser } from './harness.js';
-import { wasmTestsDir, BURST_SIZE } from './scenario-server.js';
+import { wasmTestsDir } from './scenario-server.js';
 
 const built = fs.existsSync(path.join(wasmTestsDir, 'websocket_lifetime.js'));
 
@@ -53,7 +53,6 @@ describe('C++ WebSocket lifetime', { skip: !built && 'build/wasm-debug/tests/web
     await drain(h, h.page, burst);
     // The destructor closed the connection without a code, as for a collected socket.
     assert.equal(burst.closeCode, 1005);
-    assert.ok(BURST_SIZE > 1);
   });
 
   test('destroyed inside its open handler', async () => {
