@@ -540,6 +540,16 @@ async function launchWebKit() {
   }
 }
 
+function unmark(v) {
+  if (Array.isArray(v)) return v.map(unmark);
+  if (!v || typeof v !== 'object') return v;
+  if ('\u0000u' in v) return undefined;
+  if ('\u0000n' in v) return Number(v['\u0000n']);
+  const out = {};
+  for (const [k, x] of Object.entries(v)) out[k] = unmark(x);
+  return out;
+}
+
 class WebKitPage extends Page {
   constructor(state, handle, context) {
     super(context);
@@ -563,12 +573,16 @@ class WebKitPage extends Page {
 
   async _script(src, arg, ms = SCRIPT_MS) {
     // Async script: a promise's value is awaited; thrown errors come back as data.
+    // WebDriver's JSON would turn undefined into null (or drop it), and NaN,
+    // Infinity and -0 into null: they travel marked, as the other drivers keep them.
     const script = `const done = arguments[arguments.length - 1];
+      const mark = (k, v) => (v === undefined ? { '\\u0000u': 1 }
+        : typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { '\\u0000n': Object.is(v, -0) ? '-0' : String(v) } : v);
       Promise.resolve().then(() => (${src})(arguments[0]))
-        .then((value) => done({ value }), (e) => done({ error: String(e && e.stack ? e + '\\n' + e.stack : e) }));`;
+        .then((value) => done({ json: JSON.stringify(value, mark) }), (e) => done({ error: String(e && e.stack ? e + '\\n' + e.stack : e) }));`;
     const out = await this._command('POST', '/execute/async', { script, args: [arg ?? null] }, ms + 5000);
     if (out && 'error' in out) throw new Error(`evaluate: ${out.error}`);
-    return out?.value;
+    return unmark(JSON.parse(out.json));
   }
 
   async _drainProbe() {
