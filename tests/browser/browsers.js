@@ -30,8 +30,10 @@
 // navigation, before the init scripts; it records console.error calls,
 // uncaught errors and rejections and replaces alert/confirm/prompt by
 // dismissing recorders. Its records are emitted as the events above before
-// every later call on the page returns. Messages the engine itself logs (a
-// failed handshake, a CSP report) are not seen there.
+// every later call on the page returns. A test server can serve it ahead of
+// the page's scripts (PROBE_PATH), so that it sees the page load too; the
+// package tests' servers do. Messages the engine itself logs (a failed
+// handshake, a CSP report) are not seen there.
 //
 // Every process a Browser starts (the browser and all of its descendants,
 // Firefox's crash helper, WebKitWebDriver, MiniBrowser, Xvfb) is ended by PID
@@ -219,6 +221,19 @@ function installProbe() {
   }
   window.__wasmchatProbe = { take: () => seen.splice(0) };
 }
+
+/**
+ * Where a test server that serves HTML can offer the probe, for engines whose
+ * driver cannot run it before the page's own scripts (WebKit): with
+ * `<script src="${PROBE_PATH}">` first in its <head>, the probe also sees what
+ * happens while the page loads. `extra` (a function's source) runs with it,
+ * for a server's own early recorders. The script removes its element again,
+ * so that the page's document.scripts stay the page's own.
+ */
+export const PROBE_PATH = '/__wasmchat-probe.js';
+export const PROBE_NEEDED = ENGINE === 'webkit';
+export const probeScript = (extra = null) =>
+  `(${installProbe})();${extra ? `(${extra})();` : ''}document.currentScript && document.currentScript.remove();\n`;
 
 // ---------------------------------------------------------------------------
 // The Page every engine returns. Engine adapters implement the `_`-methods.
