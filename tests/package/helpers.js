@@ -45,31 +45,52 @@ export function withDeadline(promise, what, ms = DEADLINE_MS) {
  * Packs the repository as it is (dist/ as built) and installs the tarball into
  * a fresh temporary project, offline. Returns the project's directory, the
  * installed package's directory and what `npm pack --dry-run --json` reports.
+ * Packed and installed once per content of what npm packs (the package suite
+ * runs once per browser engine, and in several files); each call gets its own
+ * copy.
  */
 export async function packAndInstall() {
+  const hash = crypto.createHash('sha256');
+  for (const input of ['package.json', 'README.md', 'LICENSE', 'dist']) hashTree(hash, path.join(repoRoot, input));
+  const cacheRoot = path.join(os.tmpdir(), 'wasmchat-package-cache');
+  const cache = path.join(cacheRoot, hash.digest('hex').slice(0, 16));
+  if (!fs.existsSync(cache)) {
+    fs.mkdirSync(cacheRoot, { recursive: true });
+    const building = fs.mkdtempSync(path.join(cacheRoot, 'building-'));
+    await packAndInstallInto(building);
+    // Renamed whole, so that a concurrent run sees all of it or none.
+    try { fs.renameSync(building, cache); } catch { fs.rmSync(building, { recursive: true, force: true }); }
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmchat-package-'));
+  fs.cpSync(cache, dir, { recursive: true });
+  const { packInfo, tarballName } = JSON.parse(fs.readFileSync(path.join(dir, 'pack.json'), 'utf8'));
+  const project = path.join(dir, 'project');
+  return {
+    dir,
+    project,
+    installed: path.join(project, 'node_modules', 'wasmchat'),
+    tarball: path.join(dir, tarballName),
+    packInfo,
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function packAndInstallInto(dir) {
   const npm = { timeout: 60_000, maxBuffer: 16 << 20 };
   const { stdout: dryRun } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { ...npm, cwd: repoRoot });
   const [packInfo] = JSON.parse(dryRun);
   const { stdout: packed } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { ...npm, cwd: repoRoot });
-  const tarball = path.join(dir, JSON.parse(packed)[0].filename);
+  const tarballName = JSON.parse(packed)[0].filename;
 
   const project = path.join(dir, 'project');
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'),
     JSON.stringify({ name: 'wasmchat-consumer', private: true, type: 'module' }, null, 2));
-  await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--loglevel=error'],
+  await run('npm', ['install', path.join(dir, tarballName), '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--loglevel=error'],
     { ...npm, cwd: project });
   const installed = path.join(project, 'node_modules', 'wasmchat');
   if (!fs.existsSync(path.join(installed, 'package.json'))) throw new Error(`npm install did not create ${installed}`);
-  return {
-    dir,
-    project,
-    installed,
-    tarball,
-    packInfo,
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
+  fs.writeFileSync(path.join(dir, 'pack.json'), JSON.stringify({ packInfo, tarballName }));
 }
 
 /** Bytes of `file` gzipped at zlib's default level (what a server's gzip usually sends). */
