@@ -67,8 +67,10 @@ test('two pages chat through the classic relay in plain mode', async (t) => {
 
 test('a message typed before the mode is known waits, then goes out in plain mode', async (t) => {
   const pages = pagesFor(t, browser);
-  // A longer greeting timeout than above: the test types during the greeting.
-  const params = { server: `ws://127.0.0.1:${relay.port}/`, greetingTimeout: 1000 };
+  // A longer greeting timeout than above: the test types during the greeting,
+  // which must outlast a few driver round trips on a loaded machine (WebKit's
+  // WebDriver is the slowest).
+  const params = { server: `ws://127.0.0.1:${relay.port}/`, greetingTimeout: 3000 };
   const listener = await pages.open(server.url, { ...params, greetingTimeout: 300 });
   await waitForState(listener.page, 'open (plain)');
   const early = await pages.open(server.url, params);
