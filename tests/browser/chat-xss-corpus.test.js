@@ -199,7 +199,8 @@ test('every payload, as a close reason, shows as text in #problem', async (t) =>
     await page.waitForFunction(() => (window.__client ?? window.chat).state === 'closed', null, { timeout: TIMEOUT });
     // WebKit's CloseEvent.reason ends at the first U+0000 (see close.test.js).
     const shownReason = ENGINE === 'webkit' ? reason.split('\u0000')[0] : reason;
-    assert.equal(await page.textContent('#problem'), `Closed (4000: ${shownReason}).`, `reason ${i}: ${JSON.stringify(reason)}`);
+    const problem = shownReason === '' ? 'Closed (4000).' : `Closed (4000: ${shownReason}).`;
+    assert.equal(await page.textContent('#problem'), problem, `reason ${i}: ${JSON.stringify(reason)}`);
     await assertOnlyText(page, base, `close reason ${i}`);
   }
   pages.assertClean();
