@@ -22,16 +22,22 @@ ctest --preset fuzz
 echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 
-echo "== server tests (node:test)"
-node --test --test-concurrency=1 tests/server/
+# Test files beside the browser ones that open no browser: run once.
+engine_free=(tests/browser/server.test.js tests/package/pack.test.js tests/package/types.test.js)
+echo "== server tests and the engine-free package tests (node:test)"
+node --test --test-concurrency=1 tests/server/ "${engine_free[@]}"
 
+browser_files=()
+for file in tests/browser/*.test.js tests/package/*.test.js; do
+  [[ " ${engine_free[*]} " == *" $file "* ]] || browser_files+=("$file")
+done
 IFS=, read -ra engines <<< "${WASMCHAT_BROWSERS:-chromium,firefox,webkit}"
 failed=()
 summary=()
 for engine in "${engines[@]}"; do
   echo "== browser and package tests in $engine (node:test, WASMCHAT_BROWSER=$engine)"
   started=$SECONDS
-  WASMCHAT_BROWSER="$engine" node --test --test-concurrency=1 tests/browser/ tests/package/ || failed+=("$engine")
+  WASMCHAT_BROWSER="$engine" node --test --test-concurrency=1 "${browser_files[@]}" || failed+=("$engine")
   summary+=("$engine: $((SECONDS - started)) s")
 done
 echo "== browser and package suites: ${summary[*]}"
