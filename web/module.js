@@ -64,17 +64,29 @@ let loading = null;
 
 /**
  * Instantiates the module once; later calls share it. `wasmUrl` (used only if
- * no load has succeeded yet) overrides where the .wasm is, e.g. on a CDN.
+ * no load has succeeded yet) overrides where the .wasm is, e.g. on a CDN: if
+ * a load is under way (the one at import), it is tried once that one failed.
  */
 export function loadWasm(wasmUrl = undefined) {
-  loading ??= createWasmchatModule({
+  const under = loading;
+  const attempt = under && wasmUrl !== undefined && !wasm
+    ? under.catch(() => instantiate(wasmUrl))
+    : under ?? instantiate(wasmUrl);
+  if (attempt !== under) {
+    loading = attempt;
+    // A failed load is forgotten, so that a later call tries again.
+    attempt.catch(() => { if (loading === attempt) loading = null; });
+  }
+  return attempt;
+}
+
+function instantiate(wasmUrl) {
+  return createWasmchatModule({
     wasmchatSink: sink,
     wasmchatWebSocket: engineWebSocket,
     ...(wasmBinary && { wasmBinary }),
     ...(wasmUrl && { locateFile: () => String(wasmUrl) }),
-  })
-    .then((instance) => { wasm = instance; }, (error) => { loading = null; throw error; });
-  return loading;
+  }).then((instance) => { wasm = instance; });
 }
 
 /** The module, or a clear error saying how to wait for it or point us at the .wasm. */
