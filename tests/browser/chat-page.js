@@ -1,10 +1,11 @@
 // Helpers for the browser tests that drive the app's pages (the chat page at
-// `/`, the lesson page) through Playwright: open a page and collect what went
+// `/`, the lesson page) through browsers.js: open a page and collect what went
 // wrong in it, type into the chat form, wait for states and messages, read
 // what is shown. Not a test file itself: the test files import it.
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { launchBrowser } from './harness.js';
+import { withoutAbandonedConnections } from './browsers.js';
 import { startServer } from '../../server/app.js';
 
 export const TIMEOUT = 10_000;
@@ -19,9 +20,9 @@ const CHAT_PATH = '/';
 export async function openChat(browser, baseUrl, params = {}, { path = CHAT_PATH } = {}) {
   const page = await browser.newPage();
   const problems = { consoleErrors: [], pageErrors: [], dialogs: [] };
-  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type === 'error') problems.consoleErrors.push(m.text); });
   page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
-  page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('dialog', (message) => problems.dialogs.push(message));
   const url = new URL(path, baseUrl);
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
   await page.goto(url.href);
@@ -49,7 +50,8 @@ export function pagesFor(t, browser) {
     },
     assertClean(allowedConsoleErrors = []) {
       for (const { problems } of opened) {
-        const unexpected = problems.consoleErrors.filter((text) => !allowedConsoleErrors.some((re) => re.test(text)));
+        const unexpected = withoutAbandonedConnections(problems.consoleErrors)
+          .filter((text) => !allowedConsoleErrors.some((re) => re.test(text)));
         assert.deepStrictEqual({ ...problems, consoleErrors: unexpected },
           { consoleErrors: [], pageErrors: [], dialogs: [] }, 'unexpected errors in a page');
       }
@@ -81,7 +83,7 @@ export async function say(page, text) {
 
 /** The messages shown, oldest first, as { from, text, own, state }. */
 export function shown(page) {
-  return page.$$eval('#messages > div.message', (divs) => divs.reverse().map((d) => ({
+  return page.evaluate(() => [...document.querySelectorAll('#messages > div.message')].reverse().map((d) => ({
     from: d.querySelector('.from')?.textContent ?? null,
     text: d.querySelector('.text')?.textContent ?? null,
     own: d.classList.contains('own'),
@@ -106,7 +108,7 @@ export function waitAllDelivered(page, count) {
 
 /**
  * Registers the hooks of a test file that shares one real chat server and one
- * Chromium among its tests; `site.server` and `site.browser` are set once the
+ * browser among its tests; `site.server` and `site.browser` are set once the
  * `before` hook ran.
  */
 export function useChatSite(chatOptions = {}) {

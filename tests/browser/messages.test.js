@@ -4,11 +4,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser, text, binary } from './harness.js';
+import { ENGINE } from './browsers.js';
 
 const MiB = 1024 * 1024;
 // WebKit (2.50) closes at once when close() comes while a Blob is being
 // read, losing the Blob and the sends after it.
-const ENGINE_LOSES_BLOB_SENDS_ON_CLOSE = (process.env.WASMCHAT_BROWSER ?? 'chromium') === 'webkit';
+const ENGINE_LOSES_BLOB_SENDS_ON_CLOSE = ENGINE === 'webkit';
 
 // Sends each payload expression, one at a time, and describes each reply.
 async function echoEach({ ctor, h, arg: { payloads, binaryType } }) {

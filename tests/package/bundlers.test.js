@@ -12,12 +12,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { build as viteBuild } from 'vite';
+import { build as viteBuild, version as viteVersion } from 'vite';
 import webpack from 'webpack';
-import { rollup } from 'rollup';
+import { rollup, VERSION as rollupVersion } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import {
-  packAndInstall, serveStatic, launchBrowser, startServer, twoPagesTalk, here, copyDir, bin, NO_PROBLEMS,
+  packAndInstall, serveStatic, launchBrowser, startServer, twoPagesTalk, here, copyDir, bin, NO_PROBLEMS, cachedBuild,
 } from './helpers.js';
 
 const run = promisify(execFile);
@@ -84,25 +84,31 @@ const bundlers = {
   'esbuild-esm: esbuild in a "type": "module" project': once(() => esbuildCli(app, pkg.installed, path.join(pkg.project, 'dist-esbuild'))),
   'vite: Vite 7': once(async () => {
     const outDir = path.join(pkg.project, 'dist-vite');
-    await viteBuild({ configFile: false, root: app, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+    // The slower builds are made once for all engines (same package, same app): see cachedBuild.
+    await cachedBuild(`vite-${viteVersion}`, [app, pkg.installed], outDir,
+      () => viteBuild({ configFile: false, root: app, logLevel: 'silent', build: { outDir, emptyOutDir: true } }));
     return emitted(outDir, 'the chunk names the hashed wasm');
   }),
   'webpack: webpack 5': once(async () => {
     const outDir = path.join(pkg.project, 'dist-webpack');
-    const stats = await new Promise((resolve, reject) => {
-      webpack({
-        mode: 'production', context: app, entry: './main.js', output: { path: outDir, filename: 'main.js' },
-      }, (error, result) => (error ? reject(error) : resolve(result)));
+    await cachedBuild(`webpack-${webpack.version}`, [app, pkg.installed], outDir, async () => {
+      const stats = await new Promise((resolve, reject) => {
+        webpack({
+          mode: 'production', context: app, entry: './main.js', output: { path: outDir, filename: 'main.js' },
+        }, (error, result) => (error ? reject(error) : resolve(result)));
+      });
+      assert.deepEqual(stats.compilation.errors.map(String), []);
     });
-    assert.deepEqual(stats.compilation.errors.map(String), []);
     fs.copyFileSync(path.join(app, 'index.html'), path.join(outDir, 'index.html'));
     return emitted(outDir, 'the bundle names the hashed wasm');
   }),
   'rollup: Rollup 4': once(async () => {
     const outDir = path.join(pkg.project, 'dist-rollup');
-    const bundle = await rollup({ input: path.join(app, 'main.js'), plugins: [nodeResolve({ browser: true })], logLevel: 'silent' });
-    await bundle.write({ dir: outDir, format: 'es' });
-    await bundle.close();
+    await cachedBuild(`rollup-${rollupVersion}`, [app, pkg.installed], outDir, async () => {
+      const bundle = await rollup({ input: path.join(app, 'main.js'), plugins: [nodeResolve({ browser: true })], logLevel: 'silent' });
+      await bundle.write({ dir: outDir, format: 'es' });
+      await bundle.close();
+    });
     // Like esbuild, Rollup leaves `new URL('wasmchat.wasm', import.meta.url)` as it is: the documented copy step.
     return copied(outDir, pkg.installed, app);
   }),
