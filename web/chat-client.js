@@ -4,6 +4,7 @@
 import {
   wasm, loadWasm, registerSink, unregisterSink, takeString, check, writeString,
 } from './module.js';
+import { closeArguments } from './wasm-websocket.js';
 
 const SEND = "execute 'send' on 'ChatClient'";
 const CLOSE = "execute 'close' on 'ChatClient'";
@@ -55,9 +56,10 @@ export class ChatClient extends EventTarget {
 
   /** Closes for good (no reconnection). Same code/reason rules as WebSocket.close(). */
   close(code = undefined, reason = undefined) {
-    const given = arguments.length >= 1 ? Math.trunc(Math.min(Math.max(Number(code) || 0, 0), 65535)) : -1;
-    const [at, length] = writeString(reason === undefined ? '' : String(reason));
-    check(wasm._wasmchat_chat_close(this.#pointer, given, at, length), CLOSE);
+    const pointer = this.#pointer;
+    const given = closeArguments(arguments);
+    const [at, length] = writeString(given.reason);
+    check(wasm._wasmchat_chat_close(pointer, given.code, at, length), CLOSE);
   }
 
   /** The current socket's readyState (0-3; 3 between connections). */

@@ -7,5 +7,6 @@ const userAgent = typeof navigator === 'undefined' ? '' : navigator.userAgent;
 
 /** 'gecko' (Firefox), 'webkit' (Safari, WebKitGTK) or 'blink' (Chromium and the rest). */
 export const engine = /\bFirefox\//.test(userAgent) ? 'gecko'
-  : /\bAppleWebKit\//.test(userAgent) && !/\b(Chrome|Chromium|Edg)\//.test(userAgent) ? 'webkit'
+  // Headless Chromium says "HeadlessChrome/", with no word boundary before "Chrome".
+  : /\bAppleWebKit\//.test(userAgent) && !/\b(?:Headless)?(?:Chrome|Chromium|Edg)\//.test(userAgent) ? 'webkit'
     : 'blink';

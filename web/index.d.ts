@@ -9,10 +9,22 @@ export interface WasmWebSocketEventMap {
 }
 
 /**
- * A drop-in for the browser's `WebSocket` whose state and validation live in
- * C++ compiled to WebAssembly. Usable synchronously once the import resolved.
+ * Resolves once the wasm module is instantiated (its loading starts when the
+ * package is imported); from then on `new WasmWebSocket(url)` is synchronous,
+ * like `new WebSocket(url)`. Rejects if wasmchat.wasm could not be loaded
+ * from next to the package's JS or from `<meta name="wasmchat:wasm-url">`.
+ * createChatClient() awaits it itself.
  */
-export declare class WasmWebSocket extends EventTarget {
+export declare const ready: Promise<void>;
+
+/**
+ * A drop-in for the browser's `WebSocket` whose state and validation live in
+ * C++ compiled to WebAssembly. Usable synchronously once `ready` resolved
+ * (before, the constructor throws an Error saying so). Typed as the DOM's
+ * `WebSocket`: an instance is a `WebSocket`, and the class fits wherever a
+ * `typeof WebSocket` is asked for.
+ */
+export declare class WasmWebSocket extends EventTarget implements WebSocket {
   /**
    * @param url ws:, wss:, http:, https: or a URL relative to the document.
    * @param protocols Subprotocols to offer, most preferred first.
@@ -31,8 +43,11 @@ export declare class WasmWebSocket extends EventTarget {
 
   /** The resolved URL. */
   readonly url: string;
-  /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
-  readonly readyState: 0 | 1 | 2 | 3;
+  /**
+   * 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. Typed as the DOM lib in use
+   * types it (`number` in TypeScript 5, `0 | 1 | 2 | 3` in 7).
+   */
+  readonly readyState: WebSocket['readyState'];
   /** Bytes accepted by send() and not yet handed to the network. */
   readonly bufferedAmount: number;
   /** The extensions the server selected. */
@@ -42,10 +57,12 @@ export declare class WasmWebSocket extends EventTarget {
   /** How binary messages are delivered; other values are ignored. */
   binaryType: BinaryType;
 
-  onopen: ((this: WasmWebSocket, ev: Event) => any) | null;
-  onmessage: ((this: WasmWebSocket, ev: MessageEvent) => any) | null;
-  onerror: ((this: WasmWebSocket, ev: Event) => any) | null;
-  onclose: ((this: WasmWebSocket, ev: CloseEvent) => any) | null;
+  // `this: WebSocket`, as in the DOM's types: a handler written for a
+  // WebSocket can be assigned, and a WasmWebSocket passes as a WebSocket.
+  onopen: ((this: WebSocket, ev: Event) => any) | null;
+  onmessage: ((this: WebSocket, ev: MessageEvent) => any) | null;
+  onerror: ((this: WebSocket, ev: Event) => any) | null;
+  onclose: ((this: WebSocket, ev: CloseEvent) => any) | null;
 
   /**
    * Sends text as a text frame, bytes or a Blob as a binary frame.
@@ -61,12 +78,12 @@ export declare class WasmWebSocket extends EventTarget {
   close(code?: number, reason?: string): void;
 
   addEventListener<K extends keyof WasmWebSocketEventMap>(
-    type: K, listener: (this: WasmWebSocket, ev: WasmWebSocketEventMap[K]) => any,
+    type: K, listener: (this: WebSocket, ev: WasmWebSocketEventMap[K]) => any,
     options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject,
     options?: boolean | AddEventListenerOptions): void;
   removeEventListener<K extends keyof WasmWebSocketEventMap>(
-    type: K, listener: (this: WasmWebSocket, ev: WasmWebSocketEventMap[K]) => any,
+    type: K, listener: (this: WebSocket, ev: WasmWebSocketEventMap[K]) => any,
     options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject,
     options?: boolean | EventListenerOptions): void;

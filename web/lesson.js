@@ -1,6 +1,8 @@
 // The lesson's first example as an event log: open, message, error, close
 // (code, reason, wasClean), with readyState and bufferedAmount kept live.
-import { WasmWebSocket } from '/dist/index.js';
+import { WasmWebSocket, ready } from '/dist/index.js';
+
+await ready;
 
 const $ = (id) => document.getElementById(id);
 const readyStates = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];

@@ -1,9 +1,15 @@
 // The one shared instance of the wasm module, and the memory plumbing every
 // binding uses. Instantiation starts when this module is first imported (the
 // earlier the fetch and compile start, the earlier a chat opens) and is shared
-// by everything on the page.
+// by everything on the page; `ready` says when it is done. No top-level
+// await: bundlers that wrap modules in functions (esbuild in a CommonJS
+// project) cannot carry it.
 import createWasmchatModule from './wasmchat.js';
 import { wasmBinary } from './wasm-binary.js';
+
+// The engine's own WebSocket, taken before the page can replace the global
+// with WasmWebSocket; the glue connects with it (src/websocket/browser_websocket.js).
+const engineWebSocket = globalThis.WebSocket;
 
 const encoder = new TextEncoder();
 // ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop.
@@ -58,23 +64,37 @@ let loading = null;
 
 /**
  * Instantiates the module once; later calls share it. `wasmUrl` (used only if
- * no load has succeeded yet) overrides where the .wasm is, e.g. on a CDN.
+ * no load has succeeded yet) overrides where the .wasm is, e.g. on a CDN: if
+ * a load is under way (the one at import), it is tried once that one failed.
  */
 export function loadWasm(wasmUrl = undefined) {
-  loading ??= createWasmchatModule({
-    wasmchatSink: sink,
-    ...(wasmBinary && { wasmBinary }),
-    ...(wasmUrl && { locateFile: () => String(wasmUrl) }),
-  })
-    .then((instance) => { wasm = instance; }, (error) => { loading = null; throw error; });
-  return loading;
+  const under = loading;
+  const attempt = under && wasmUrl !== undefined && !wasm
+    ? under.catch(() => instantiate(wasmUrl))
+    : under ?? instantiate(wasmUrl);
+  if (attempt !== under) {
+    loading = attempt;
+    // A failed load is forgotten, so that a later call tries again.
+    attempt.catch(() => { if (loading === attempt) loading = null; });
+  }
+  return attempt;
 }
 
-/** The module, or a clear error saying how to point us at the .wasm. */
+function instantiate(wasmUrl) {
+  return createWasmchatModule({
+    wasmchatSink: sink,
+    wasmchatWebSocket: engineWebSocket,
+    ...(wasmBinary && { wasmBinary }),
+    ...(wasmUrl && { locateFile: () => String(wasmUrl) }),
+  }).then((instance) => { wasm = instance; });
+}
+
+/** The module, or a clear error saying how to wait for it or point us at the .wasm. */
 export function requireWasm() {
   if (wasm) return wasm;
-  throw new Error('wasmchat: the WebAssembly module is not loaded. Serve wasmchat.wasm next to the package\'s ' +
-    'JS, add <meta name="wasmchat:wasm-url" content="URL">, or pass { wasmUrl } to createChatClient().');
+  throw new Error('wasmchat: the WebAssembly module is not loaded yet: `await ready` (exported by the package) ' +
+    'first. If it fails, serve wasmchat.wasm next to the package\'s JS, add <meta name="wasmchat:wasm-url" ' +
+    'content="URL">, or pass { wasmUrl } to createChatClient().');
 }
 
 // Where the .wasm is: a <meta name="wasmchat:wasm-url"> on the page (for CDNs
@@ -82,11 +102,17 @@ export function requireWasm() {
 // (Emscripten's `new URL('wasmchat.wasm', import.meta.url)`, which bundlers
 // follow and rewrite).
 const declared = globalThis.document?.querySelector?.('meta[name="wasmchat:wasm-url"]')?.content;
-try {
-  await loadWasm(declared ? new URL(declared, document.baseURI).href : undefined);
-} catch {
-  // Not fatal: createChatClient({ wasmUrl }) can still load it; requireWasm() explains.
-}
+
+/**
+ * Settles when the module loaded at import is instantiated: WasmWebSocket
+ * is usable (synchronously) once it resolved. It rejects if wasmchat.wasm
+ * could not be loaded from there; createChatClient({ wasmUrl }) can still
+ * load it from elsewhere (and awaits the load itself).
+ */
+export const ready = loadWasm(declared ? new URL(declared, document.baseURI).href : undefined);
+// Handled here, so a page that never awaits `ready` (it may pass wasmUrl
+// instead) reports no unhandled rejection; requireWasm() explains.
+ready.catch(() => {});
 
 /**
  * Memory diagnostics: the size of the wasm heap in bytes (it only grows), or

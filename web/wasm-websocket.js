@@ -13,6 +13,9 @@ const CLOSE = "execute 'close' on 'WebSocket'";
 const states = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 const eventTypes = ['open', 'message', 'error', 'close'];
 
+/** True for WasmWebSocket instances (set by the class's static block). */
+let isWasmWebSocket;
+
 // A closed socket's C++ object lives as long as its JS object: attributes stay
 // readable and send() keeps counting bufferedAmount, as the browser's do.
 const destroyer = new FinalizationRegistry((pointer) => wasm._wasmchat_websocket_destroy(pointer));
@@ -39,6 +42,25 @@ function clampUnsignedShort(value) {
   return rounded - clamped === 0.5 && rounded % 2 ? rounded - 1 : rounded;
 }
 
+/**
+ * close(code?, reason?)'s arguments (an `arguments` object) as the C++ side
+ * takes them: `code` -1 when absent, and the reason to check. An explicit
+ * `undefined` is an absent argument (WebIDL), with the engines' differences:
+ * Blink's bindings drop only trailing undefineds, so `close(undefined, 'x')`
+ * converts the code (to 0, an InvalidAccessError); Gecko checks a reason that
+ * comes without a code, and WebKit ignores it. Without a code no reason is sent.
+ */
+export function closeArguments(args) {
+  let count = args.length;
+  if (engine === 'blink') {
+    while (count > 0 && args[count - 1] === undefined) count--;
+  }
+  const hasCode = engine === 'blink' ? count >= 1 : args[0] !== undefined;
+  const code = hasCode ? clampUnsignedShort(args[0]) : -1;
+  const hasReason = (engine === 'blink' ? count >= 2 : args[1] !== undefined) && (hasCode || engine !== 'webkit');
+  return { code, reason: hasReason ? String(args[1]) : '' };
+}
+
 /** `(BufferSource or USVString)` as bytes or text; a Blob is handled apart. */
 function toMessage(data) {
   if (data instanceof ArrayBuffer) return { bytes: new Uint8Array(data) };
@@ -57,9 +79,15 @@ export class WasmWebSocket extends EventTarget {
   #origin;
   #protocol = '';
   #extensions = '';
-  // Sends that wait behind a Blob being read, to keep the browser's ordering.
+  // Sends that wait behind a Blob being read, to keep the browser's ordering,
+  // and a close() made meanwhile, which goes out after them.
   #queue = null;
   #queuedBytes = 0;
+  #closeQueued = false;
+
+  static {
+    isWasmWebSocket = (value) => value !== null && typeof value === 'object' && #pointer in value;
+  }
 
   /**
    * @param {string | URL} url ws:, wss:, http:, https: or relative to the document.
@@ -91,7 +119,12 @@ export class WasmWebSocket extends EventTarget {
   /** The resolved URL. */
   get url() { return this.#url; }
   /** 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
-  get readyState() { return wasm._wasmchat_websocket_ready_state(this.#pointer); }
+  get readyState() {
+    const state = wasm._wasmchat_websocket_ready_state(this.#pointer);
+    // A close() queued behind a Blob has not reached the socket yet, but the
+    // socket is CLOSING from the call on, as in the browser.
+    return this.#closeQueued && state === states.OPEN ? states.CLOSING : state;
+  }
   /** Bytes accepted by send() and not yet handed to the network. */
   get bufferedAmount() { return wasm._wasmchat_websocket_buffered_amount(this.#pointer) + this.#queuedBytes; }
   /** The extensions the server selected. */
@@ -101,8 +134,9 @@ export class WasmWebSocket extends EventTarget {
   /** 'blob' (default) or 'arraybuffer'; other values are ignored. */
   get binaryType() { return wasm._wasmchat_websocket_binary_type(this.#pointer) ? 'arraybuffer' : 'blob'; }
   set binaryType(value) {
+    const pointer = this.#pointer;  // the brand check comes first, whatever the value
     if (value === 'blob' || value === 'arraybuffer') {
-      wasm._wasmchat_websocket_set_binary_type(this.#pointer, value === 'arraybuffer' ? 1 : 0);
+      wasm._wasmchat_websocket_set_binary_type(pointer, value === 'arraybuffer' ? 1 : 0);
     }
   }
 
@@ -111,10 +145,11 @@ export class WasmWebSocket extends EventTarget {
    * binary frame. InvalidStateError while CONNECTING.
    */
   send(data) {
+    const pointer = this.#pointer;  // brand check before the arguments, as WebIDL does
     if (arguments.length < 1) {
       throw new TypeError(`Failed to ${SEND}: 1 argument required, but only 0 present.`);
     }
-    check(wasm._wasmchat_websocket_check_can_send(this.#pointer), SEND);
+    check(wasm._wasmchat_websocket_check_can_send(pointer), SEND);
     if (this.readyState >= states.CLOSING && !this.#queue) {
       // Nothing goes out any more, but bufferedAmount grows by what the
       // engine's own socket counts, and engines count differently (WebKit adds
@@ -135,12 +170,21 @@ export class WasmWebSocket extends EventTarget {
   /**
    * Starts the closing handshake. `code` must be 1000 or 3000-4999
    * (InvalidAccessError); `reason` at most 123 UTF-8 bytes (SyntaxError).
+   * Sends still waiting behind a Blob go out first.
    */
   close(code = undefined, reason = undefined) {
-    // Chromium treats an explicitly passed `undefined` code as 0, not as absent.
-    const given = arguments.length >= 1 ? clampUnsignedShort(code) : -1;
-    const [at, length] = writeString(reason === undefined ? '' : String(reason));
-    check(wasm._wasmchat_websocket_close(this.#pointer, given, at, length), CLOSE);
+    const pointer = this.#pointer;
+    const given = closeArguments(arguments);
+    const [at, length] = writeString(given.reason);
+    if (!this.#queue) {
+      check(wasm._wasmchat_websocket_close(pointer, given.code, at, length), CLOSE);
+      return;
+    }
+    // Checked now, sent after the queued sends; a second close() is a no-op.
+    check(wasm._wasmchat_websocket_check_close(given.code, at, length), CLOSE);
+    if (this.#closeQueued) return;
+    this.#closeQueued = true;
+    this.#queue.push({ close: given, size: 0 });
   }
 
   // Receives the C++ object's events; dropped after close, so a closed,
@@ -194,9 +238,18 @@ export class WasmWebSocket extends EventTarget {
     this.#drain();
   }
 
+  // Sends made after a queued close() stay queued behind it: the socket is
+  // CLOSING by then, so they only add to bufferedAmount, as in the browser.
   async #drain() {
     while (this.#queue.length) {
       const item = this.#queue[0];
+      if (item.close) {
+        const [at, length] = writeString(item.close.reason);
+        check(wasm._wasmchat_websocket_close(this.#pointer, item.close.code, at, length), CLOSE);
+        this.#closeQueued = false;
+        this.#queue.shift();
+        continue;
+      }
       const message = item.blob ? { bytes: new Uint8Array(await item.blob.arrayBuffer()) } : item;
       this.#queue.shift();
       this.#queuedBytes -= item.size;
@@ -205,6 +258,10 @@ export class WasmWebSocket extends EventTarget {
     this.#queue = null;
   }
 }
+
+// The class's own name, whatever a minifier (ours in scripts/bundle.mjs, or an
+// app's bundler) renames the binding to.
+Object.defineProperty(WasmWebSocket, 'name', { value: 'WasmWebSocket', configurable: true });
 
 // WebIDL attributes and operations are enumerable; class syntax makes them not.
 for (const name of Object.getOwnPropertyNames(WasmWebSocket.prototype)) {
@@ -222,13 +279,21 @@ for (const [name, value] of Object.entries(states)) {
 // non-null assignment registers one listener at that point in the listener
 // list; later assignments swap the handler in place; null removes it. Any
 // object is kept ([LegacyTreatNonObjectAsNull]); only callables get called.
+// Like every WebIDL attribute they throw a TypeError for a `this` that is not
+// a WasmWebSocket; the accessors are named 'get onopen' etc., as the browser's.
 for (const type of eventTypes) {
   const handlers = new WeakMap();
-  Object.defineProperty(WasmWebSocket.prototype, `on${type}`, {
-    enumerable: true,
-    configurable: true,
-    get() { return handlers.get(this)?.handler ?? null; },
-    set(value) {
+  const name = `on${type}`;
+  const brandCheck = (self) => {
+    if (!isWasmWebSocket(self)) throw new TypeError(`'${name}' called on an object that is not a WasmWebSocket.`);
+  };
+  const accessors = Object.getOwnPropertyDescriptor({
+    get [name]() {
+      brandCheck(this);
+      return handlers.get(this)?.handler ?? null;
+    },
+    set [name](value) {
+      brandCheck(this);
       const handler = (typeof value === 'object' || typeof value === 'function') ? value : null;
       let entry = handlers.get(this);
       if (!handler) {
@@ -248,5 +313,8 @@ for (const type of eventTypes) {
       }
       entry.handler = handler;
     },
+  }, name);
+  Object.defineProperty(WasmWebSocket.prototype, name, {
+    enumerable: true, configurable: true, get: accessors.get, set: accessors.set,
   });
 }

@@ -4,8 +4,10 @@
 // same JS loop (only the constructor differs), and for the C++ loop of
 // bench/transport_echo.cpp (no JS per message).
 import { report, fatal, getPlan } from './common.js';
-import { WasmWebSocket } from '/dist/index.js';
+import { WasmWebSocket, ready } from '/dist/index.js';
 import createTransportEcho from '/build/bench/transport_echo.js';
+
+await ready;
 
 const constructors = { native: WebSocket, wasm: WasmWebSocket };
 

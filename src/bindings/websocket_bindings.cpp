@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "websocket/browser_websocket.hpp"
+#include "websocket/close_code.hpp"
 
 // Implemented by event_sink.js: they forward to the JS face's sink object.
 extern "C" {
@@ -106,6 +107,13 @@ EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_close(WebSocket* socket, int code, c
                                                   std::size_t length) {
   const auto given = code < 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(code));
   return report(socket->close(given, std::string_view(reason, length)));
+}
+
+/// Checks close(code, reason) without closing (`code` < 0: no code given),
+/// for a close() that has to wait behind sends.
+EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_check_close(int code, const char* reason, std::size_t length) {
+  const auto given = code < 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(code));
+  return report(wasmchat::validate_close(given, std::string_view(reason, length)));
 }
 
 EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_ready_state(const WebSocket* socket) {

@@ -60,7 +60,7 @@ class WebSocket final : public Transport {
   [[nodiscard]] Status check_can_send() const;
 
   /// Starts the closing handshake. `code` absent sends a close frame without
-  /// a code (the peer sees 1005). See validate_close() for the errors.
+  /// a code or reason (the peer sees 1005). See validate_close() for the errors.
   [[nodiscard]] Status close(std::optional<std::uint16_t> code = std::nullopt,
                              std::string_view reason = {}) override;
 

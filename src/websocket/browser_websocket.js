@@ -26,6 +26,15 @@ var WasmchatBrowserWebSocket = {
     },
   },
 
+  // The engine's own WebSocket, for websocket.h's emscripten_websocket_new,
+  // which calls `new WebSocket(url)` at call time: as a variable of the
+  // module's scope it shadows the global, so a page that replaces it
+  // (`globalThis.WebSocket = WasmWebSocket`, the polyfill pattern) does not
+  // make every connection construct itself. Taken once, when the module is
+  // instantiated, or handed in as Module.wasmchatWebSocket by the JS face,
+  // which takes it when the package is imported.
+  $WebSocket: "=Module['wasmchatWebSocket'] || globalThis.WebSocket",
+
   // The document's base URL, which relative WebSocket URLs resolve against.
   // Writes it (with a NUL) only when it fits in `capacity` bytes; returns its
   // length in UTF-8 bytes without the NUL.
@@ -69,7 +78,8 @@ var WasmchatBrowserWebSocket = {
   // the buffer after the callback. This one encodes with TextEncoder.encodeInto
   // (native code) into a per-socket buffer that is reused and only grows, and
   // passes (self, isText, data, length); the bytes are valid during the call.
-  wasmchat_ws_listen_message__deps: ['$WS', '$wasmchatText', '$wasmchatFrame', 'malloc', 'free'],
+  // Every connection calls this one, so it pulls in $WebSocket for all.
+  wasmchat_ws_listen_message__deps: ['$WS', '$WebSocket', '$wasmchatText', '$wasmchatFrame', 'malloc', 'free'],
   wasmchat_ws_listen_message: function(handle, self, callback) {
     var socket = WS.sockets[handle];
     socket.wasmchatBuffer = { pointer: 0, size: 0 };

@@ -12,11 +12,6 @@ Status validate_close(std::optional<std::uint16_t> code, std::string_view reason
                     "The close code must be either 1000, or between 3000 and 4999. " +
                         std::to_string(*code) + " is neither."};
   }
-  // A close frame can only carry a reason after a code (RFC 6455 section
-  // 5.5.1). The browser cannot get here (it converts a missing code to 0).
-  if (!code && !reason.empty()) {
-    return DomError{DomErrorName::invalid_access_error, "A close reason requires a close code."};
-  }
   if (reason.size() > max_close_reason_bytes) {
     return DomError{DomErrorName::syntax_error,
                     "The close reason must not be greater than 123 UTF-8 bytes."};

@@ -43,6 +43,9 @@ inline constexpr std::size_t max_close_reason_bytes = 123;
 /// pass is_closable_by_script() (else InvalidAccessError), the reason must be
 /// valid UTF-8 of at most max_close_reason_bytes bytes (else SyntaxError).
 /// `code` is the value after WebIDL's [Clamp] unsigned short conversion.
+/// Without a code the reason is still checked (the standard's close() step 2,
+/// as Firefox does), but cannot be sent: a close frame carries a reason only
+/// after a code (RFC 6455 section 5.5.1), so close() then sends neither.
 [[nodiscard]] Status validate_close(std::optional<std::uint16_t> code, std::string_view reason);
 
 }  // namespace wasmchat

@@ -130,6 +130,52 @@ describe('API surface', () => {
     });
   });
 
+  // WebIDL brand checks: an accessor or method called on something that is
+  // not a socket of the class throws a TypeError before looking at anything.
+  test('accessors and methods on the prototype throw TypeError for a foreign this', async () => {
+    const { native, wasm } = await h.both(async ({ ctor, h }) => {
+      const foreign = { 'a plain object': {}, 'an object inheriting the prototype': Object.create(ctor.prototype) };
+      const proto = ctor.prototype;
+      const calls = {};
+      for (const name of ['url', 'readyState', 'bufferedAmount', 'extensions', 'protocol', 'binaryType',
+        'onopen', 'onmessage', 'onerror', 'onclose']) {
+        const { get, set } = Object.getOwnPropertyDescriptor(proto, name);
+        calls[`get ${name}`] = (self) => get.call(self);
+        if (set) calls[`set ${name}`] = (self) => set.call(self, name === 'binaryType' ? 'not a binary type' : null);
+      }
+      calls['set binaryType to a valid value'] = (self) => Object.getOwnPropertyDescriptor(proto, 'binaryType').set.call(self, 'arraybuffer');
+      calls['set onopen to a function'] = (self) => Object.getOwnPropertyDescriptor(proto, 'onopen').set.call(self, () => {});
+      calls["send('x')"] = (self) => proto.send.call(self, 'x');
+      calls['send()'] = (self) => proto.send.call(self);
+      calls['close()'] = (self) => proto.close.call(self);
+      calls["close(1, 'x')"] = (self) => proto.close.call(self, 1, 'x');
+      const results = {};
+      for (const [label, self] of Object.entries(foreign)) {
+        for (const [call, run] of Object.entries(calls)) results[`${call} on ${label}`] = h.attempt(() => run(self));
+      }
+      const accessorNames = Object.fromEntries(['onopen', 'binaryType', 'url'].map((name) => {
+        const { get, set } = Object.getOwnPropertyDescriptor(proto, name);
+        return [name, { get: get.name, set: set?.name ?? null, setLength: set?.length ?? null }];
+      }));
+      return { results, accessorNames };
+    });
+    assert.deepStrictEqual(wasm, native);
+    const typeError = { threw: true, name: 'TypeError', isDOMException: false, isTypeError: true, code: null };
+    for (const [call, result] of Object.entries(native.results)) assert.deepStrictEqual(result, typeError, call);
+    assert.deepStrictEqual(native.accessorNames.onopen, { get: 'get onopen', set: 'set onopen', setLength: 1 });
+  });
+
+  // The minifier renames the class; WebIDL interfaces keep their name.
+  test('WasmWebSocket.name is "WasmWebSocket" in the minified dist/index.js', async () => {
+    const found = await h.page.evaluate(() => {
+      const descriptor = Object.getOwnPropertyDescriptor(window.WasmWebSocket, 'name');
+      return { value: descriptor.value, writable: descriptor.writable, enumerable: descriptor.enumerable,
+        configurable: descriptor.configurable, nativeName: WebSocket.name };
+    });
+    assert.deepStrictEqual(found, { value: 'WasmWebSocket', writable: false, enumerable: false, configurable: true,
+      nativeName: 'WebSocket' });
+  });
+
   test('onopen/onmessage/onerror/onclose default to null and are settable', async () => {
     const { native, wasm } = await h.both(async ({ ctor, h }) => {
       const ws = new ctor(h.url('/echo'));

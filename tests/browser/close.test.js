@@ -89,6 +89,39 @@ describe('close', () => {
     for (const [arg, code] of cases) checkClientClose(native[label(arg)], { sent: { code, reason: '' } });
   });
 
+  // WebIDL: an explicit `undefined` is an absent optional argument, so
+  // close(undefined) is close(). With a reason after it the engines differ:
+  // Chromium converts the code (to 0: InvalidAccessError), Firefox checks the
+  // reason but sends neither, WebKit ignores the reason. WasmWebSocket does
+  // what the engine it runs in does.
+  test('close(undefined) and close(undefined, reason) behave as the engine\'s own WebSocket', async () => {
+    const UNDEFINED = '(undefined)';
+    const cases = {
+      'close(undefined)': [UNDEFINED],
+      'close(undefined, undefined)': [UNDEFINED, UNDEFINED],
+      "close(undefined, 'bye')": [UNDEFINED, 'bye'],
+      'close(undefined, 124-byte reason)': [UNDEFINED, 'r'.repeat(124)],
+      'close(1000, undefined)': [1000, UNDEFINED],
+    };
+    const { native, wasm } = await h.bothEach(async ({ ctor, h, arg }) => {
+      const args = arg.args.map((a) => (a === arg.UNDEFINED ? undefined : a));
+      const ws = await h.open(ctor, h.url('/echo'));
+      const closed = h.waitFor(ws, 'close');
+      const thrown = h.attempt(() => ws.close(...args));
+      if (thrown.threw) ws.close();
+      const e = await closed;
+      return { thrown, close: { code: e.code, reason: e.reason, wasClean: e.wasClean } };
+    }, Object.entries(cases).map(([label, args]) => [label, { args, UNDEFINED }]));
+    assert.deepStrictEqual(wasm, native);
+    // The same in every engine: an explicit undefined code is no code.
+    for (const label of ['close(undefined)', 'close(undefined, undefined)']) {
+      assert.deepStrictEqual(native[label].thrown, { threw: false }, label);
+      assert.deepStrictEqual(native[label].close, { code: 1005, reason: '', wasClean: true }, label);
+      assert.deepStrictEqual([native[label].server[0].closeCode, native[label].server[0].closeReason], [1005, ''], label);
+    }
+    assert.deepStrictEqual(native['close(1000, undefined)'].close, { code: 1000, reason: '', wasClean: true });
+  });
+
   test('calling close() again while CLOSING or after CLOSED is a no-op', async () => {
     const { native, wasm } = await h.both(async ({ ctor, h }) => {
       const ws = await h.open(ctor, h.url('/echo'));

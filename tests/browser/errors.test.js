@@ -141,9 +141,10 @@ describe('exceptions', () => {
       ['-1', 'ws.close(-1)', invalidAccess],
       ['Infinity', 'ws.close(Infinity)', invalidAccess],
       ['true (1)', 'ws.close(true)', invalidAccess],
-      // Chromium 156 quirk: an explicit undefined code becomes 0 ("0 is neither")
-      // instead of meaning "no code".
-      ["undefined, 'x'", "ws.close(undefined, 'x')", invalidAccess],
+      // Chromium 156 quirk: an explicit undefined code before a reason becomes
+      // 0 ("0 is neither"); Firefox and WebKit take it as no code and close
+      // (close.test.js compares all three).
+      ...(ENGINE === 'chromium' ? [["undefined, 'x'", "ws.close(undefined, 'x')", invalidAccess]] : []),
       // The code is checked before the reason.
       ['999 with a too-long reason', "ws.close(999, 'r'.repeat(200))", invalidAccess],
     ]);

@@ -280,6 +280,7 @@ export async function openPage(browser, server) {
   } else {
     const kind = await page.evaluate(async () => {
       const m = await import('/dist/index.js');
+      await m.ready;
       window.WasmWebSocket = m.WasmWebSocket;
       return m.WasmWebSocket === WebSocket ? 'native WebSocket' : typeof m.WasmWebSocket;
     });

@@ -71,6 +71,16 @@ export async function packAndInstall() {
     installed: path.join(project, 'node_modules', 'wasmchat'),
     tarball: path.join(dir, tarballName),
     packInfo,
+    /**
+     * A second project in `dir` made by `npm init -y`, as a new user's is
+     * (npm 11 writes "type": "commonjs"), with the same tarball installed.
+     */
+    async defaultProject(name) {
+      const other = path.join(dir, name);
+      fs.mkdirSync(other);
+      await run('npm', ['init', '-y', '--loglevel=error'], { timeout: 60_000, maxBuffer: 16 << 20, cwd: other });
+      return { project: other, installed: await installTarball(path.join(dir, tarballName), other) };
+    },
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -86,11 +96,17 @@ async function packAndInstallInto(dir) {
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'),
     JSON.stringify({ name: 'wasmchat-consumer', private: true, type: 'module' }, null, 2));
-  await run('npm', ['install', path.join(dir, tarballName), '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--loglevel=error'],
-    { ...npm, cwd: project });
+  const installed = await installTarball(path.join(dir, tarballName), project);
+  fs.writeFileSync(path.join(dir, 'pack.json'), JSON.stringify({ packInfo, tarballName }));
+}
+
+/** Installs `tarball` into `project`, offline; returns the installed package's directory. */
+async function installTarball(tarball, project) {
+  await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--loglevel=error'],
+    { timeout: 60_000, maxBuffer: 16 << 20, cwd: project });
   const installed = path.join(project, 'node_modules', 'wasmchat');
   if (!fs.existsSync(path.join(installed, 'package.json'))) throw new Error(`npm install did not create ${installed}`);
-  fs.writeFileSync(path.join(dir, 'pack.json'), JSON.stringify({ packInfo, tarballName }));
+  return installed;
 }
 
 /** Bytes of `file` gzipped at zlib's default level (what a server's gzip usually sends). */
