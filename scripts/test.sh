@@ -21,4 +21,4 @@ echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 
 echo "== server and browser tests (node:test, Chromium)"
-node --test --test-concurrency=1 tests/server/ tests/browser/ tests/package/
+node --test --test-concurrency=1 tests/server/ tests/browser/ tests/interop/ tests/package/
