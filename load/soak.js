@@ -97,7 +97,7 @@ export async function runSoak(options = {}, { browser: givenBrowser = null, log 
     const { page } = chat;
     await waitReady(page, 'soak');
     await page.evaluate(installCounter);
-    const cdp = await page.context().newCDPSession(page);
+    const cdp = await page.raw.context().newCDPSession(page.raw); // Chromium only (CDP)
 
     // The injector: acks and errors counted; its own broadcasts ignored.
     let acked = 0;

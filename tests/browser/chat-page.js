@@ -1,5 +1,5 @@
 // Helpers for the browser tests that drive the app's pages (the chat page at
-// `/`, the lesson page) through Playwright: open a page and collect what went
+// `/`, the lesson page) through browsers.js: open a page and collect what went
 // wrong in it, type into the chat form, wait for states and messages, read
 // what is shown. Not a test file itself: the test files import it.
 import assert from 'node:assert/strict';
@@ -19,9 +19,9 @@ const CHAT_PATH = '/';
 export async function openChat(browser, baseUrl, params = {}, { path = CHAT_PATH } = {}) {
   const page = await browser.newPage();
   const problems = { consoleErrors: [], pageErrors: [], dialogs: [] };
-  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type === 'error') problems.consoleErrors.push(m.text); });
   page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
-  page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('dialog', (message) => problems.dialogs.push(message));
   const url = new URL(path, baseUrl);
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
   await page.goto(url.href);
@@ -81,7 +81,7 @@ export async function say(page, text) {
 
 /** The messages shown, oldest first, as { from, text, own, state }. */
 export function shown(page) {
-  return page.$$eval('#messages > div.message', (divs) => divs.reverse().map((d) => ({
+  return page.evaluate(() => [...document.querySelectorAll('#messages > div.message')].reverse().map((d) => ({
     from: d.querySelector('.from')?.textContent ?? null,
     text: d.querySelector('.text')?.textContent ?? null,
     own: d.classList.contains('own'),
@@ -106,7 +106,7 @@ export function waitAllDelivered(page, count) {
 
 /**
  * Registers the hooks of a test file that shares one real chat server and one
- * Chromium among its tests; `site.server` and `site.browser` are set once the
+ * browser among its tests; `site.server` and `site.browser` are set once the
  * `before` hook ran.
  */
 export function useChatSite(chatOptions = {}) {

@@ -1,5 +1,5 @@
 // Browser harness: runs one scenario against the native WebSocket and against
-// our WasmWebSocket in the same Chromium page, so the two traces can be compared.
+// our WasmWebSocket in the same page of the engine under test (browsers.js), so the two traces can be compared.
 //
 // A scenario is an async function serialised into the page and called as
 // `scenario({ ctor, h, arg })`: `ctor` is the constructor under test, `h` the
@@ -9,23 +9,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launch, ENGINE } from './browsers.js';
 import { startTestServer, distDir } from './scenario-server.js';
 
 export const NATIVE_ONLY = process.env.WASMCHAT_NATIVE_ONLY === '1';
-
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
 
 // Generous next to the few milliseconds a scenario needs on loopback, but far
 // below node:test's own timeout so a hang is reported as such.
 const SCENARIO_TIMEOUT_MS = 20_000;
 const SERVER_SETTLE_MS = 5_000;
 
+/** The engine of WASMCHAT_BROWSER (chromium, firefox or webkit), see browsers.js. */
+export { ENGINE };
+
+/** Starts the engine of WASMCHAT_BROWSER; see browsers.js for the page API. */
 export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return launch(ENGINE);
 }
 
 export function assertDistBuilt() {
@@ -271,7 +270,7 @@ export async function openPage(browser, server) {
   const page = await browser.newPage();
   const consoleErrors = [];
   const pageErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type === 'error') consoleErrors.push(m.text); });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   servers.set(page, server);
   await page.goto(`${server.origin}/`);

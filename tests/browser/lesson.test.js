@@ -15,7 +15,7 @@ test('the lesson page logs open, the greeting and a clean close, and ends CLOSED
     null, { timeout: TIMEOUT });
   await page.waitForFunction(() => document.getElementById('ready-state').textContent === 'CLOSED', null, { timeout: TIMEOUT });
 
-  const log = await page.$$eval('#log li', (items) => items.map((li) => li.textContent));
+  const log = await page.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent));
   assert.deepStrictEqual(log, [
     '[open] Connection established, send -> server',
     '[message] Data received: Hello from server! <- server',

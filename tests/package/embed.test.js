@@ -42,16 +42,14 @@ test('the host page loads the single-file build with one script tag and both ele
 
 test('a message typed in one element appears in the other, both ways', async () => {
   const { page } = host;
-  const a = page.locator('#chat-a');
-  const b = page.locator('#chat-b');
-  // Playwright's CSS locators pierce open shadow roots: these are the elements' own forms.
-  await a.locator('form[name=publish] input[name=message]').fill('hello from alice <b>not bold</b>');
-  await a.locator('form[name=publish] input[name=message]').press('Enter');
+  // `host >> inner` looks inside the element's open shadow root: these are the elements' own forms.
+  await page.fill('#chat-a >> form[name=publish] input[name=message]', 'hello from alice <b>not bold</b>');
+  await page.press('#chat-a >> form[name=publish] input[name=message]', 'Enter');
   await until(page, () => document.getElementById('chat-b').shadowRoot.getElementById('messages').textContent.includes('hello from alice <b>not bold</b>'),
     null, 'alice\'s message shows in bob\'s element');
 
-  await b.locator('form[name=publish] input[name=message]').fill('hi alice, bob here');
-  await b.locator('form[name=publish] input[type=submit]').click();
+  await page.fill('#chat-b >> form[name=publish] input[name=message]', 'hi alice, bob here');
+  await page.click('#chat-b >> form[name=publish] input[type=submit]');
   await until(page, () => document.getElementById('chat-a').shadowRoot.getElementById('messages').textContent.includes('hi alice, bob here'),
     null, 'bob\'s message shows in alice\'s element');
 
@@ -95,11 +93,11 @@ test("the host page's own #messages, form[name=publish], #state and #problem are
 test("the host's selectors do not reach inside the elements: their forms stay visible and usable", async () => {
   const { page } = host;
   // The host hides every form, input, #messages, .text and [part] it can see.
-  assert.equal(await page.locator('body > form[name=publish]').isVisible(), false, 'the host CSS applies to the host');
+  assert.equal(await page.isVisible('body > form[name=publish]'), false, 'the host CSS applies to the host');
   for (const id of ['chat-a', 'chat-b']) {
-    assert.equal(await page.locator(`#${id} form[name=publish] input[name=message]`).isVisible(), true, `${id}'s input is visible`);
-    assert.equal(await page.locator(`#${id} form[name=publish] input[type=submit]`).isVisible(), true, `${id}'s button is visible`);
-    assert.equal(await page.locator(`#${id} #messages`).isVisible(), true, `${id}'s #messages is visible`);
+    assert.equal(await page.isVisible(`#${id} >> form[name=publish] input[name=message]`), true, `${id}'s input is visible`);
+    assert.equal(await page.isVisible(`#${id} >> form[name=publish] input[type=submit]`), true, `${id}'s button is visible`);
+    assert.equal(await page.isVisible(`#${id} >> #messages`), true, `${id}'s #messages is visible`);
   }
   const inside = await page.evaluate(() => {
     const root = document.getElementById('chat-a').shadowRoot;

@@ -1,7 +1,7 @@
 // Shared by tests/package/*.test.js: the package as a consumer gets it (packed
 // with `npm pack`, installed offline into a fresh temporary project), static
-// servers on 127.0.0.1 with a strict Content-Security-Policy, and Chromium
-// pages that record console errors and CSP violations. Every wait has a deadline.
+// servers on 127.0.0.1 with a strict Content-Security-Policy, and browser
+// pages (tests/browser/browsers.js) that record console errors and CSP violations. Every wait has a deadline.
 import { before, after } from 'node:test';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -124,7 +124,7 @@ export async function openPage(browser, url, { waitUntil = 'load' } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = { consoleErrors: [], pageErrors: [] };
-  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
+  page.on('console', (m) => { if (m.type === 'error') problems.consoleErrors.push(m.text); });
   page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
   await page.addInitScript(() => {
     window.__cspViolations = [];
@@ -148,8 +148,7 @@ export async function openPage(browser, url, { waitUntil = 'load' } = {}) {
 /** Waits until `fn(arg)` is truthy in the page; returns its value. */
 export async function until(page, fn, arg, what, ms = DEADLINE_MS) {
   try {
-    const handle = await page.waitForFunction(fn, arg, { timeout: ms, polling: 20 });
-    return await handle.jsonValue();
+    return await page.waitForFunction(fn, arg, { timeout: ms, polling: 20 });
   } catch (error) {
     throw new Error(`timed out after ${ms} ms waiting until ${what}: ${error.message.split('\n')[0]}`);
   }
