@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, the README's `npm test`: set up, build, then the three
-# layers. Native and wasm unit tests (doctest through CTest), then the browser
-# tests (node:test in headless Chromium). Ends with node's test-runner summary.
+# layers. Native and wasm unit tests (doctest through CTest), the server tests,
+# then the browser and package tests once per engine of WASMCHAT_BROWSERS
+# (default chromium,firefox,webkit; see tests/browser/browsers.js), one engine
+# after the other. Ends with each engine's node:test summary and wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -20,5 +22,20 @@ ctest --preset fuzz
 echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 
-echo "== server and browser tests (node:test, Chromium)"
-node --test --test-concurrency=1 tests/server/ tests/browser/ tests/interop/ tests/package/
+echo "== server tests (node:test)"
+node --test --test-concurrency=1 tests/server/
+
+IFS=, read -ra engines <<< "${WASMCHAT_BROWSERS:-chromium,firefox,webkit}"
+failed=()
+summary=()
+for engine in "${engines[@]}"; do
+  echo "== browser and package tests in $engine (node:test, WASMCHAT_BROWSER=$engine)"
+  started=$SECONDS
+  WASMCHAT_BROWSER="$engine" node --test --test-concurrency=1 tests/browser/ tests/interop/ tests/package/ || failed+=("$engine")
+  summary+=("$engine: $((SECONDS - started)) s")
+done
+echo "== browser and package suites: ${summary[*]}"
+if ((${#failed[@]})); then
+  echo "FAILED in: ${failed[*]}"
+  exit 1
+fi

@@ -79,6 +79,16 @@ export async function launch(engine = ENGINE) {
   throw new Error(`unknown engine ${engine}`);
 }
 
+/**
+ * The console error the engine logs when a WebSocket to `url` (a RegExp
+ * source) fails to connect. Chromium adds why (`detail`, a RegExp source);
+ * Firefox does not; WebKit's log is not seen (see the header).
+ */
+export function connectionFailedLog(url, detail = '', engine = ENGINE) {
+  if (engine === 'firefox') return new RegExp(`^Firefox can’t establish a connection to the server at ${url}\\.$`);
+  return new RegExp(`^WebSocket connection to '${url}' failed: ${detail}`);
+}
+
 // ---------------------------------------------------------------------------
 // Processes
 
@@ -176,8 +186,11 @@ function installProbe() {
     seen.push({ kind: 'console', type: 'error', text: args.map(String).join(' ') });
     return error.apply(this, args);
   };
-  window.addEventListener('error', (e) => seen.push({ kind: 'pageerror', text: e.error ? String(e.error) : e.message }));
-  window.addEventListener('unhandledrejection', (e) => seen.push({ kind: 'pageerror', text: String(e.reason) }));
+  // A page that cancels the event keeps the error out of the console, as the
+  // engine does: looked at once every listener ran (a task later).
+  const unlessCancelled = (e, text) => setTimeout(() => { if (!e.defaultPrevented) seen.push({ kind: 'pageerror', text }); });
+  window.addEventListener('error', (e) => unlessCancelled(e, e.error ? String(e.error) : e.message));
+  window.addEventListener('unhandledrejection', (e) => unlessCancelled(e, String(e.reason)));
   const answers = { alert: undefined, confirm: false, prompt: null };
   for (const name of Object.keys(answers)) {
     window[name] = (message) => { seen.push({ kind: 'dialog', text: String(message ?? '') }); return answers[name]; };
@@ -297,8 +310,15 @@ async function launchFirefox() {
   const wrapPage = (raw, context) => {
     const page = new FirefoxPage(raw, context);
     raw.on('console', (m) => page.emit('console', { type: m.type(), text: m.text() }));
-    // Puppeteer's Error already has "Error: " in its message.
-    raw.on('pageerror', (e) => page.emit('pageerror', e.message));
+    // BiDi reports what Firefox itself logs as an error ("Firefox can’t
+    // establish a connection…") as a javascript log entry, which Puppeteer
+    // turns into a pageerror like an uncaught exception. Only an exception's
+    // text starts with its name; the rest is what other engines log to the
+    // console, and is reported so. (Puppeteer's message already has "Error: ".)
+    raw.on('pageerror', (e) => {
+      if (UNCAUGHT.test(e.message)) page.emit('pageerror', e.message);
+      else page.emit('console', { type: 'error', text: e.message });
+    });
     raw.on('dialog', (d) => { page.emit('dialog', d.message()); d.dismiss().catch(() => {}); });
     raw.on('close', () => { page.closed = true; });
     return page;
@@ -333,6 +353,8 @@ async function launchFirefox() {
     close: () => shutDown([pid], () => browser.close()),
   };
 }
+
+const UNCAUGHT = /^(Uncaught )?(\w*Error|\w*Exception|uncaught exception)\b/;
 
 class FirefoxPage extends Page {
   constructor(raw, context) { super(context); this.raw = raw; }
@@ -465,7 +487,14 @@ async function launchWebKit() {
       const pages = new Set();
       const context = {
         async newPage() {
-          const { handle } = await client.exclusive(() => client.request('POST', '/window/new', { type: 'window' }));
+          const { handle } = await client.exclusive(async () => {
+            // New windows need a current one; the page last used may be closed.
+            if (state.current === null) {
+              await client.request('POST', '/window', { handle: keeper });
+              state.current = keeper;
+            }
+            return client.request('POST', '/window/new', { type: 'window' });
+          });
           const page = new WebKitPage(state, handle, context);
           pages.add(page);
           return page;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
 import { TIMEOUT, pagesFor, statusOf, waitForState, waitReady, say, shown, waitForMessage, waitAllDelivered } from './chat-page.js';
 import { startServer } from '../../server/app.js';
+import { connectionFailedLog } from './browsers.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -15,7 +16,7 @@ after(async () => { await browser?.close(); });
 const RECONNECT = { reconnectMinDelay: 100, reconnectMaxDelay: 300 };
 // While nothing listens on the port, every reconnection attempt is refused,
 // and Chromium logs each one as a console error. Expected here, and only here.
-const SERVER_DOWN_ERRORS = [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: /];
+const SERVER_DOWN_ERRORS = [connectionFailedLog(String.raw`ws://127\.0\.0\.1:\d+/ws`)];
 
 function count(messages, text) {
   return messages.filter((m) => m.text === text).length;

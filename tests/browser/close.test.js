@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from './harness.js';
+import { connectionFailedLog } from './browsers.js';
 
 // The fields these tests check; the full events are still compared native vs wasm.
 const brief = (events) => events.map(({ type, readyState, code, reason, wasClean }) =>
@@ -176,7 +177,7 @@ describe('close', () => {
   });
 
   test('/refuse: a 403 handshake response fires error then close 1006', async () => {
-    h.allowConsoleErrors(/^WebSocket connection to '.*\/refuse' failed: .*403/);
+    h.allowConsoleErrors(connectionFailedLog('ws://.*/refuse', '.*403'));
     const { native, wasm } = await h.both(async ({ ctor, h }) => {
       const ws = new ctor(h.url('/refuse'));
       const rec = h.record(ws);

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser, text } from './harness.js';
+import { connectionFailedLog } from './browsers.js';
 
 // Fields shared by every event a WebSocket fires: none bubbles or is cancelable.
 const base = { isEvent: true, targetIsSocket: true, currentTargetIsSocket: true, bubbles: false, cancelable: false };
@@ -35,7 +36,7 @@ describe('events', () => {
   });
 
   test('a failed handshake fires a plain Event named error, then close', async () => {
-    h.allowConsoleErrors(/WebSocket connection to '.*\/refuse' failed/);
+    h.allowConsoleErrors(connectionFailedLog('ws://.*/refuse'));
     const { native, wasm } = await h.both(async ({ ctor, h }) => {
       const ws = new ctor(h.url('/refuse'));
       const rec = h.record(ws);
@@ -105,7 +106,7 @@ describe('events', () => {
   });
 
   test('every handler property is called with the event', async () => {
-    h.allowConsoleErrors(/WebSocket connection to '.*\/refuse' failed/);
+    h.allowConsoleErrors(connectionFailedLog('ws://.*/refuse'));
     const { native, wasm } = await h.both(async ({ ctor, h }) => {
       const calls = [];
       const attach = (ws) => {

@@ -15,10 +15,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIMEOUT, pagesFor, waitReady, shown, waitForMessage, useChatSite } from './chat-page.js';
+import { connectionFailedLog } from './browsers.js';
 
 const CLIENT = { heartbeatInterval: 500, heartbeatTimeout: 500, reconnectMinDelay: 100, reconnectMaxDelay: 1000 };
 const SLACK_MS = 700;
-const OFFLINE_ERRORS = [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: .*ERR_INTERNET_DISCONNECTED/];
+const OFFLINE_ERRORS = [connectionFailedLog(String.raw`ws://127\.0\.0\.1:\d+/ws`, '.*ERR_INTERNET_DISCONNECTED')];
 
 const site = useChatSite();
 

@@ -21,6 +21,7 @@ import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
 import { pagesFor, waitReady } from './chat-page.js';
 import { startChatServerProcess } from '../fixtures/chat-server-process.js';
+import { connectionFailedLog } from './browsers.js';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -32,7 +33,7 @@ const DEADLINE_MS = 30_000;
 const SENDER = { reconnectMinDelay: 100, reconnectMaxDelay: 400, maxOutboxMessages: 2000 };
 // While nothing listens on the port, every reconnection attempt is refused and
 // Chromium logs it. Expected here.
-const SERVER_DOWN_ERRORS = [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed: /];
+const SERVER_DOWN_ERRORS = [connectionFailedLog(String.raw`ws://127\.0\.0\.1:\d+/ws`)];
 
 async function burstAcrossKill(t, { chatOptions, receiver, expectGap = false }) {
   const server = await startChatServerProcess({ chatOptions: { messagesPerSecond: 400, ...chatOptions } });

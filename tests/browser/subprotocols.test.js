@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from './harness.js';
+import { connectionFailedLog } from './browsers.js';
 
 // Opens `path` offering `protocols` and reports `protocol` before open, after
 // open and after close. /protocol picks ?select=, /echo picks the first offer.
@@ -53,7 +54,7 @@ describe('subprotocols', () => {
   // RFC 6455 4.1: the client fails the connection if the server picks nothing
   // it offered; Chromium also fails it when the server picks nothing at all.
   test('the server selecting none of the offers, or one never offered, fails the connection', async () => {
-    h.allowConsoleErrors(/^WebSocket connection to '.*\/protocol.*' failed: Error during WebSocket handshake: .*Sec-WebSocket-Protocol/);
+    h.allowConsoleErrors(connectionFailedLog('ws://.*/protocol.*', 'Error during WebSocket handshake: .*Sec-WebSocket-Protocol'));
     const { native, wasm } = await h.both(async ({ ctor, h }) => {
       const outcome = async (path) => {
         const ws = new ctor(h.url(path), ['a', 'b']);
