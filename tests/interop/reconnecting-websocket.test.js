@@ -5,7 +5,8 @@
 // messages sent while it is down wait in the library's queue; the server is
 // started again on the same port, the library reconnects and sends them, then
 // sends more. The same page runs the same scenario with the engine's native
-// WebSocket first, and the two traces must be equal.
+// WebSocket first, and the two traces must be equal. A second case gives the
+// library no option and replaces `globalThis.WebSocket` before it loads.
 //
 // How many reconnection attempts fail while the server is down depends on
 // timing, so that part of the trace is compared as the distinct events seen,
@@ -14,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startChatServerProcess } from '../fixtures/chat-server-process.js';
 import { connectionFailedLog } from '../browser/browsers.js';
-import { useInteropSite, closePages, until } from './site.js';
+import { useInteropSite, closePages, until, GLOBAL_REPLACEMENT_TODO } from './site.js';
 
 const DEADLINE_MS = 20_000;
 const BEFORE = ['before 1', 'before 2'];
@@ -25,12 +26,21 @@ const env = useInteropSite({ 'reconnecting-websocket': "export { default } from 
 
 // In the page: one ReconnectingWebSocket with fast retries, everything it
 // dispatches traced; `socketsAtOpen` says which implementation each opened
-// connection really was.
-async function startInPage({ side, url }) {
-  const { default: ReconnectingWebSocket } = await import('/lib/reconnecting-websocket.js');
-  const ctor = side === 'native' ? WebSocket : window.WasmWebSocket;
-  const rws = new ReconnectingWebSocket(url, undefined, {
-    WebSocket: ctor,
+// connection really was. 'option': the WebSocket option is the constructor of
+// `side`. 'global': no option; for wasm the library is loaded (a module
+// instance of its own) after the global was replaced.
+async function startInPage({ side, mode, url }) {
+  window.__NativeWebSocket ??= WebSocket;
+  let lib;
+  if (mode === 'global' && side === 'wasm') {
+    globalThis.WebSocket = window.WasmWebSocket;
+    lib = await import('/lib/reconnecting-websocket.js?global=WasmWebSocket');
+  } else {
+    lib = await import('/lib/reconnecting-websocket.js');
+  }
+  const implementation = mode === 'option' ? { WebSocket: side === 'native' ? WebSocket : window.WasmWebSocket } : {};
+  const rws = new lib.default(url, undefined, {
+    ...implementation,
     minReconnectionDelay: 50,
     maxReconnectionDelay: 300,
     connectionTimeout: 10_000,
@@ -40,7 +50,8 @@ async function startInPage({ side, url }) {
     state.opens++;
     state.trace.push('open');
     const ws = rws._ws; // the library's current socket, to check what it constructed
-    state.socketsAtOpen.push(ws instanceof window.WasmWebSocket ? 'WasmWebSocket' : ws instanceof WebSocket ? 'WebSocket' : 'other');
+    state.socketsAtOpen.push(ws instanceof window.WasmWebSocket ? 'WasmWebSocket'
+      : ws instanceof window.__NativeWebSocket ? 'WebSocket' : 'other');
   });
   rws.addEventListener('message', (e) => { state.trace.push('message'); state.echoes.push(e.data); });
   rws.addEventListener('error', () => { state.errors++; state.trace.push('error'); });
@@ -71,7 +82,7 @@ async function closeInPage(deadlineMs) {
 
 const distinct = (list) => [...new Set(list)];
 
-test('reconnecting-websocket with WebSocket: WasmWebSocket: echoes, the server killed and restarted, it reconnects and sends what waited', async (t) => {
+async function scenario(t, mode) {
   const server = await startChatServerProcess();
   const url = `ws://127.0.0.1:${server.port}/echo`;
   const pages = [];
@@ -81,7 +92,7 @@ test('reconnecting-websocket with WebSocket: WasmWebSocket: echoes, the server k
     const { page } = tab;
     const out = {};
     for (const side of ['native', 'wasm']) {
-      await page.evaluate(startInPage, { side, url });
+      await page.evaluate(startInPage, { side, mode, url });
       await until(page, () => window.__rws.opens === 1, null, `the first open (${side})`, DEADLINE_MS);
       await page.evaluate(sendInPage, BEFORE);
       await until(page, (n) => window.__rws.echoes.length === n, BEFORE.length, `echoes before the kill (${side})`, DEADLINE_MS);
@@ -141,4 +152,10 @@ test('reconnecting-websocket with WebSocket: WasmWebSocket: echoes, the server k
     const unexpected = problems.consoleErrors.filter((text) => !refused.test(text));
     assert.deepStrictEqual({ ...problems, consoleErrors: unexpected }, { consoleErrors: [], pageErrors: [] }, 'errors in the page');
   }
-});
+}
+
+test('reconnecting-websocket with WebSocket: WasmWebSocket: echoes, the server killed and restarted, it reconnects and sends what waited',
+  (t) => scenario(t, 'option'));
+
+test('reconnecting-websocket with globalThis.WebSocket = WasmWebSocket before it loads: the same, server killed and restarted',
+  { todo: GLOBAL_REPLACEMENT_TODO }, (t) => scenario(t, 'global'));

@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Server } from 'socket.io';
-import { useInteropSite, closePages, until, withDeadline } from './site.js';
+import { useInteropSite, closePages, until, withDeadline, GLOBAL_REPLACEMENT_TODO } from './site.js';
 
 const SHOUTS = 20;
 const DEADLINE_MS = 10_000;
@@ -179,5 +179,5 @@ test(`socket.io-client, transports: [a WebSocket transport creating WasmWebSocke
   () => scenario('option'));
 
 test(`socket.io-client with globalThis.WebSocket = WasmWebSocket before it loads: connect, emit with ack, ${SHOUTS} broadcasts to a second page`,
-  { todo: 'replacing globalThis.WebSocket recurses in the Emscripten glue until branch dropin is merged (issue 9, item 2)' },
+  { todo: GLOBAL_REPLACEMENT_TODO },
   () => scenario('global'));
