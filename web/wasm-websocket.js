@@ -4,6 +4,7 @@ import {
   wasm, requireWasm, registerSink, unregisterSink, frame, takeString, check, writeString, writeBytes, encodeUtf8,
   encodeRecords,
 } from './module.js';
+import { engine } from './engine.js';
 
 const CONSTRUCT = "construct 'WebSocket'";
 const SEND = "execute 'send' on 'WebSocket'";
@@ -26,12 +27,16 @@ function toProtocolList(protocols) {
 }
 
 /**
- * `[Clamp] unsigned short` as Chromium 156 converts it: NaN -> 0, clamp to
- * 0-65535, then truncate. (WebIDL says round half to even; Chromium accepts
- * close(4999.5) as 4999, and drop-in means matching the browser.)
+ * `[Clamp] unsigned short` as the engine converts it: NaN -> 0, clamp to
+ * 0-65535, then Chromium 156 and WebKit truncate (close(4999.5) sends 4999)
+ * while Firefox rounds half to even as WebIDL says (close(4999.5) is 5000,
+ * an InvalidAccessError). Drop-in means matching the engine.
  */
 function clampUnsignedShort(value) {
-  return Math.trunc(Math.min(Math.max(Number(value) || 0, 0), 65535));
+  const clamped = Math.min(Math.max(Number(value) || 0, 0), 65535);
+  if (engine !== 'gecko') return Math.trunc(clamped);
+  const rounded = Math.round(clamped);
+  return rounded - clamped === 0.5 && rounded % 2 ? rounded - 1 : rounded;
 }
 
 /** `(BufferSource or USVString)` as bytes or text; a Blob is handled apart. */
@@ -110,6 +115,13 @@ export class WasmWebSocket extends EventTarget {
       throw new TypeError(`Failed to ${SEND}: 1 argument required, but only 0 present.`);
     }
     check(wasm._wasmchat_websocket_check_can_send(this.#pointer), SEND);
+    if (this.readyState >= states.CLOSING && !this.#queue) {
+      // Nothing goes out any more, but bufferedAmount grows by what the
+      // engine's own socket counts, and engines count differently (WebKit adds
+      // each frame's header): the engine's socket gets the value as it is.
+      this.#transmit(data instanceof Blob ? { bytes: data } : toMessage(data));
+      return;
+    }
     if (data instanceof Blob) {
       this.#enqueue({ blob: data, size: data.size });
     } else if (this.#queue) {

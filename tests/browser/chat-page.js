@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { launchBrowser } from './harness.js';
+import { withoutAbandonedConnections } from './browsers.js';
 import { startServer } from '../../server/app.js';
 
 export const TIMEOUT = 10_000;
@@ -49,7 +50,8 @@ export function pagesFor(t, browser) {
     },
     assertClean(allowedConsoleErrors = []) {
       for (const { problems } of opened) {
-        const unexpected = problems.consoleErrors.filter((text) => !allowedConsoleErrors.some((re) => re.test(text)));
+        const unexpected = withoutAbandonedConnections(problems.consoleErrors)
+          .filter((text) => !allowedConsoleErrors.some((re) => re.test(text)));
         assert.deepStrictEqual({ ...problems, consoleErrors: unexpected },
           { consoleErrors: [], pageErrors: [], dialogs: [] }, 'unexpected errors in a page');
       }

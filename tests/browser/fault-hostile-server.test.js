@@ -11,6 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
+import { ENGINE } from './browsers.js';
 import { TIMEOUT, pagesFor, waitReady, say, shown, waitForMessage } from './chat-page.js';
 import { startServer } from '../../server/app.js';
 import { startHostileServer, rawFrame, closePayload } from '../fixtures/hostile-server.js';
@@ -282,8 +283,14 @@ test('a text frame of invalid UTF-8: the browser fails the connection, the clien
   pages.assertClean(BROWSER_FAILED('Could not decode a text frame as UTF-8'));
 });
 
+// Firefox does not fail the connection for these: it reports 1005 and 1006
+// as clean closes with that code, and answers 999, 2999 and 5000 with its own
+// close frame and waits for the server to end the TCP connection (the hostile
+// server never does). The premise of these tests is Chromium's and WebKit's.
+const ILLEGAL_CLOSE_ACCEPTED = ENGINE === 'firefox' && 'Firefox does not fail the connection on an illegal close code';
+
 for (const code of [1005, 999, 1006, 2999, 5000]) {
-  test(`a close frame with the illegal code ${code}: the browser fails the connection, the client reconnects`, async (t) => {
+  test(`a close frame with the illegal code ${code}: the browser fails the connection, the client reconnects`, { skip: ILLEGAL_CLOSE_ACCEPTED }, async (t) => {
     const { pages } = await expectFailedAndBack(t, (conn) => conn.sendRaw(rawFrame(0x8, closePayload(code, 'illegal'))));
     // "a reserved status code" (1005, 1006), or, for the others, Chromium
     // answering with its own close and then getting the server's echo.

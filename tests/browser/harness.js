@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, ENGINE } from './browsers.js';
+import { launch, ENGINE, withoutAbandonedConnections } from './browsers.js';
 import { startTestServer, distDir } from './scenario-server.js';
 
 export const NATIVE_ONLY = process.env.WASMCHAT_NATIVE_ONLY === '1';
@@ -385,7 +385,7 @@ export function useBrowser() {
   afterEach(async () => {
     if (!current) return; // beforeEach failed and already reported why
     await current.page.close();
-    const unexpected = current.consoleErrors.filter((text) => !ctx.allowed.some((re) => re.test(text)));
+    const unexpected = withoutAbandonedConnections(current.consoleErrors).filter((text) => !ctx.allowed.some((re) => re.test(text)));
     assert.deepStrictEqual({ consoleErrors: unexpected, pageErrors: current.pageErrors },
       { consoleErrors: [], pageErrors: [] }, 'unexpected errors in the page');
   });

@@ -148,10 +148,10 @@ export async function startTestServer({ dist = distDir } = {}) {
         for (let i = 0; i < BURST_SIZE; i++) ws.send(`burst ${i}`);
         break;
       case '/drop':
-        // Wait until the 101 response has left the process, otherwise destroy()
-        // could discard it and the client would see a failed handshake instead.
-        if (socket.writableLength === 0) socket.destroy();
-        else socket.once('drain', () => socket.destroy());
+        // Drops the TCP connection on the client's first message: only then is
+        // the client surely past 'open' (Firefox can take a drop right behind
+        // the 101 response as a failed handshake, and skip 'open').
+        ws.once('message', () => socket.destroy());
         break;
       case '/stall':
         // ws resumed the socket when it attached its 'data' listener; pausing it

@@ -15,6 +15,7 @@ import { staticFiles } from '../../server/static-files.js';
 import { createChatServer } from '../../server/chat-server.js';
 
 import { launchBrowser } from '../browser/harness.js';
+import { withoutAbandonedConnections } from '../browser/browsers.js';
 
 export { launchBrowser };
 export { startServer } from '../../server/app.js';
@@ -139,7 +140,7 @@ export async function openPage(browser, url, { waitUntil = 'load' } = {}) {
     /** Console errors, page errors and CSP violations so far. */
     async problems() {
       const cspViolations = page.isClosed() ? [] : await page.evaluate(() => window.__cspViolations);
-      return { ...problems, cspViolations };
+      return { ...problems, consoleErrors: withoutAbandonedConnections(problems.consoleErrors), cspViolations };
     },
     close: () => context.close(),
   };
