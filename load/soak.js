@@ -97,7 +97,9 @@ export async function runSoak(options = {}, { browser: givenBrowser = null, log 
     const { page } = chat;
     await waitReady(page, 'soak');
     await page.evaluate(installCounter);
-    const cdp = await page.raw.context().newCDPSession(page.raw); // Chromium only (CDP)
+    // The JS heap after a GC comes from the DevTools protocol: Chromium only.
+    // Elsewhere it is not sampled (and not judged); the wasm heap always is.
+    const cdp = browser.engine === 'chromium' ? await page.raw.context().newCDPSession(page.raw) : null;
 
     // The injector: acks and errors counted; its own broadcasts ignored.
     let acked = 0;
@@ -128,8 +130,8 @@ export async function runSoak(options = {}, { browser: givenBrowser = null, log 
     const samples = [];
     const takeSample = async () => {
       const fromPage = await withDeadline(page.evaluate(pageSample), 10_000, 'page sample');
-      await cdp.send('HeapProfiler.collectGarbage');
-      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      await cdp?.send('HeapProfiler.collectGarbage');
+      const usedSize = cdp ? (await cdp.send('Runtime.getHeapUsage')).usedSize : 0;
       const sample = { ...fromPage, jsHeapBytes: usedSize, seconds: seconds() };
       samples.push(sample);
       log(`  ${String(sample.count).padStart(9)} messages  wasm heap ${String(sample.wasmHeapBytes).padStart(9)} B ` +

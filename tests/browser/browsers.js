@@ -30,8 +30,10 @@
 // navigation, before the init scripts; it records console.error calls,
 // uncaught errors and rejections and replaces alert/confirm/prompt by
 // dismissing recorders. Its records are emitted as the events above before
-// every later call on the page returns. Messages the engine itself logs (a
-// failed handshake, a CSP report) are not seen there.
+// every later call on the page returns. A test server can serve it ahead of
+// the page's scripts (PROBE_PATH), so that it sees the page load too; the
+// package tests' servers do. Messages the engine itself logs (a failed
+// handshake, a CSP report) are not seen there.
 //
 // Every process a Browser starts (the browser and all of its descendants,
 // Firefox's crash helper, WebKitWebDriver, MiniBrowser, Xvfb) is ended by PID
@@ -219,6 +221,19 @@ function installProbe() {
   }
   window.__wasmchatProbe = { take: () => seen.splice(0) };
 }
+
+/**
+ * Where a test server that serves HTML can offer the probe, for engines whose
+ * driver cannot run it before the page's own scripts (WebKit): with
+ * `<script src="${PROBE_PATH}">` first in its <head>, the probe also sees what
+ * happens while the page loads. `extra` (a function's source) runs with it,
+ * for a server's own early recorders. The script removes its element again,
+ * so that the page's document.scripts stay the page's own.
+ */
+export const PROBE_PATH = '/__wasmchat-probe.js';
+export const PROBE_NEEDED = ENGINE === 'webkit';
+export const probeScript = (extra = null) =>
+  `(${installProbe})();${extra ? `(${extra})();` : ''}document.currentScript && document.currentScript.remove();\n`;
 
 // ---------------------------------------------------------------------------
 // The Page every engine returns. Engine adapters implement the `_`-methods.
@@ -540,6 +555,16 @@ async function launchWebKit() {
   }
 }
 
+function unmark(v) {
+  if (Array.isArray(v)) return v.map(unmark);
+  if (!v || typeof v !== 'object') return v;
+  if ('\u0000u' in v) return undefined;
+  if ('\u0000n' in v) return Number(v['\u0000n']);
+  const out = {};
+  for (const [k, x] of Object.entries(v)) out[k] = unmark(x);
+  return out;
+}
+
 class WebKitPage extends Page {
   constructor(state, handle, context) {
     super(context);
@@ -563,12 +588,16 @@ class WebKitPage extends Page {
 
   async _script(src, arg, ms = SCRIPT_MS) {
     // Async script: a promise's value is awaited; thrown errors come back as data.
+    // WebDriver's JSON would turn undefined into null (or drop it), and NaN,
+    // Infinity and -0 into null: they travel marked, as the other drivers keep them.
     const script = `const done = arguments[arguments.length - 1];
+      const mark = (k, v) => (v === undefined ? { '\\u0000u': 1 }
+        : typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { '\\u0000n': Object.is(v, -0) ? '-0' : String(v) } : v);
       Promise.resolve().then(() => (${src})(arguments[0]))
-        .then((value) => done({ value }), (e) => done({ error: String(e && e.stack ? e + '\\n' + e.stack : e) }));`;
+        .then((value) => done({ json: JSON.stringify(value, mark) }), (e) => done({ error: String(e && e.stack ? e + '\\n' + e.stack : e) }));`;
     const out = await this._command('POST', '/execute/async', { script, args: [arg ?? null] }, ms + 5000);
     if (out && 'error' in out) throw new Error(`evaluate: ${out.error}`);
-    return out?.value;
+    return unmark(JSON.parse(out.json));
   }
 
   async _drainProbe() {

@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from './harness.js';
+import { ENGINE } from './browsers.js';
 
 describe('bufferedAmount', () => {
   const h = useBrowser();
@@ -53,10 +54,14 @@ describe('bufferedAmount', () => {
       await h.closeAndWait(ws);
       return { afterSend, stalledAboveZero: stalled > 0, stalledBelowTotal: stalled < total };
     }, { CHUNK, COUNT });
+    // WebKit hands queued frames to its network process, which buffers without
+    // bound: its bufferedAmount can reach 0 while the server reads nothing,
+    // sooner or later, so there it is not compared.
+    if (ENGINE === 'webkit') for (const run of [native, wasm]) delete run.stalledAboveZero;
     assert.deepStrictEqual(wasm, native);
     assert.deepStrictEqual(
       { afterSend: native.afterSend, stalledAboveZero: native.stalledAboveZero, stalledBelowTotal: native.stalledBelowTotal },
-      { afterSend: CHUNK * COUNT, stalledAboveZero: true, stalledBelowTotal: true },
+      { afterSend: CHUNK * COUNT, stalledAboveZero: ENGINE === 'webkit' ? undefined : true, stalledBelowTotal: true },
     );
     // Everything sent was delivered once the server read again.
     assert.equal(native.server[0].messages.length, COUNT);
@@ -86,15 +91,18 @@ describe('bufferedAmount', () => {
       return { seen };
     });
     assert.deepStrictEqual(wasm, native);
+    // WebKit counts each frame's header too once CLOSING (2 bytes, and a
+    // 4-byte mask key, for payloads up to 125 bytes).
+    const frame = (payload) => payload + (ENGINE === 'webkit' ? 6 : 0);
     assert.deepStrictEqual(native.seen, {
       closingState: 2,
       sendWhileClosing: false,
-      afterTextWhileClosing: 4,
-      afterBlobWhileClosing: 7,
-      afterCloseEvent: 7,
+      afterTextWhileClosing: frame(4),
+      afterBlobWhileClosing: frame(4) + frame(3),
+      afterCloseEvent: frame(4) + frame(3),
       sendWhileClosed: false,
-      afterBytesWhileClosed: 17,
-      afterTextWhileClosed: 19,
+      afterBytesWhileClosed: frame(4) + frame(3) + frame(10),
+      afterTextWhileClosed: frame(4) + frame(3) + frame(10) + frame(2),
     });
     // None of it reached the server.
     assert.deepStrictEqual(native.server[0].messages, []);

@@ -1,15 +1,15 @@
 // A consumer app (consumer/app: index.html + main.js importing 'wasmchat')
 // built against the INSTALLED package with Vite 7 and with esbuild, each
-// output served statically (strict CSP header) and opened twice in Chromium
+// output served statically (strict CSP header) and opened twice in the browser
 // against one real chat server (server/app.js startServer) on another port.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { build as viteBuild } from 'vite';
+import { build as viteBuild, version as viteVersion } from 'vite';
 import { build as esbuild } from 'esbuild';
 import {
-  packAndInstall, serveStatic, launchBrowser, startServer, twoPagesTalk, here, copyDir, NO_PROBLEMS,
+  packAndInstall, serveStatic, launchBrowser, startServer, twoPagesTalk, here, copyDir, NO_PROBLEMS, cachedBuild,
 } from './helpers.js';
 
 let pkg;
@@ -57,16 +57,17 @@ function assertNoProblems(problems) {
 test('Vite 7 builds the app, emits the .wasm as an asset, and two built pages chat both ways', async (t) => {
   const outDir = path.join(pkg.project, 'dist-vite');
   const started = performance.now();
-  await viteBuild({
+  // Built once for all engines (same package, same app): see cachedBuild.
+  const built = await cachedBuild(`vite-${viteVersion}`, [app, pkg.installed], outDir, () => viteBuild({
     configFile: false,
     root: app,
     logLevel: 'silent',
     build: { outDir, emptyOutDir: true },
-  });
+  }));
   const files = listFiles(outDir);
   const wasm = files.filter((f) => f.endsWith('.wasm'));
   const js = files.filter((f) => f.endsWith('.js'));
-  t.diagnostic(`vite build: ${(performance.now() - started).toFixed(0)} ms, ${files.map((f) => `${f} ${fs.statSync(path.join(outDir, f)).size} B`).join(', ')}`);
+  t.diagnostic(`vite build${built ? '' : ' (cached)'}: ${(performance.now() - started).toFixed(0)} ms, ${files.map((f) => `${f} ${fs.statSync(path.join(outDir, f)).size} B`).join(', ')}`);
   assert.equal(wasm.length, 1, `one .wasm asset in ${files}`);
   assert.deepEqual(fs.readFileSync(path.join(outDir, wasm[0])), fs.readFileSync(path.join(pkg.installed, 'dist', 'wasmchat.wasm')));
   assert.equal(js.length, 1, `one JS chunk in ${files}`);

@@ -4,6 +4,7 @@
 // pages (tests/browser/browsers.js) that record console errors and CSP violations. Every wait has a deadline.
 import { before, after } from 'node:test';
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import { staticFiles } from '../../server/static-files.js';
 import { createChatServer } from '../../server/chat-server.js';
 
 import { launchBrowser } from '../browser/harness.js';
-import { withoutAbandonedConnections } from '../browser/browsers.js';
+import { withoutAbandonedConnections, PROBE_PATH, PROBE_NEEDED, probeScript } from '../browser/browsers.js';
 
 export { launchBrowser };
 export { startServer } from '../../server/app.js';
@@ -44,31 +45,52 @@ export function withDeadline(promise, what, ms = DEADLINE_MS) {
  * Packs the repository as it is (dist/ as built) and installs the tarball into
  * a fresh temporary project, offline. Returns the project's directory, the
  * installed package's directory and what `npm pack --dry-run --json` reports.
+ * Packed and installed once per content of what npm packs (the package suite
+ * runs once per browser engine, and in several files); each call gets its own
+ * copy.
  */
 export async function packAndInstall() {
+  const hash = crypto.createHash('sha256');
+  for (const input of ['package.json', 'README.md', 'LICENSE', 'dist']) hashTree(hash, path.join(repoRoot, input));
+  const cacheRoot = path.join(os.tmpdir(), 'wasmchat-package-cache');
+  const cache = path.join(cacheRoot, hash.digest('hex').slice(0, 16));
+  if (!fs.existsSync(cache)) {
+    fs.mkdirSync(cacheRoot, { recursive: true });
+    const building = fs.mkdtempSync(path.join(cacheRoot, 'building-'));
+    await packAndInstallInto(building);
+    // Renamed whole, so that a concurrent run sees all of it or none.
+    try { fs.renameSync(building, cache); } catch { fs.rmSync(building, { recursive: true, force: true }); }
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmchat-package-'));
+  fs.cpSync(cache, dir, { recursive: true });
+  const { packInfo, tarballName } = JSON.parse(fs.readFileSync(path.join(dir, 'pack.json'), 'utf8'));
+  const project = path.join(dir, 'project');
+  return {
+    dir,
+    project,
+    installed: path.join(project, 'node_modules', 'wasmchat'),
+    tarball: path.join(dir, tarballName),
+    packInfo,
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function packAndInstallInto(dir) {
   const npm = { timeout: 60_000, maxBuffer: 16 << 20 };
   const { stdout: dryRun } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { ...npm, cwd: repoRoot });
   const [packInfo] = JSON.parse(dryRun);
   const { stdout: packed } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { ...npm, cwd: repoRoot });
-  const tarball = path.join(dir, JSON.parse(packed)[0].filename);
+  const tarballName = JSON.parse(packed)[0].filename;
 
   const project = path.join(dir, 'project');
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, 'package.json'),
     JSON.stringify({ name: 'wasmchat-consumer', private: true, type: 'module' }, null, 2));
-  await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--loglevel=error'],
+  await run('npm', ['install', path.join(dir, tarballName), '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--loglevel=error'],
     { ...npm, cwd: project });
   const installed = path.join(project, 'node_modules', 'wasmchat');
   if (!fs.existsSync(path.join(installed, 'package.json'))) throw new Error(`npm install did not create ${installed}`);
-  return {
-    dir,
-    project,
-    installed,
-    tarball,
-    packInfo,
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
+  fs.writeFileSync(path.join(dir, 'pack.json'), JSON.stringify({ packInfo, tarballName }));
 }
 
 /** Bytes of `file` gzipped at zlib's default level (what a server's gzip usually sends). */
@@ -84,8 +106,13 @@ export async function serveStatic(mounts, { csp = CSP, chat = false } = {}) {
   const requests = [];
   const chatServer = chat ? createChatServer(typeof chat === 'object' ? chat : {}) : null;
   const server = http.createServer((request, response) => {
-    requests.push(new URL(request.url, 'http://localhost').pathname);
+    const { pathname } = new URL(request.url, 'http://localhost');
+    if (PROBE_NEEDED && pathname === PROBE_PATH) {
+      return response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(probeScript(recordCspViolations));
+    }
+    requests.push(pathname);
     if (csp) response.setHeader('content-security-policy', csp);
+    if (PROBE_NEEDED) injectProbe(response);
     serve(request, response, () => {
       if (request.url === '/favicon.ico') return response.writeHead(204).end();
       response.writeHead(404).end('not found');
@@ -116,6 +143,42 @@ export async function serveStatic(mounts, { csp = CSP, chat = false } = {}) {
   };
 }
 
+// Runs in the page, from its start: securitypolicyviolation events, recorded once.
+function recordCspViolations() {
+  if (window.__cspViolations) return;
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+  });
+}
+
+// For WebKit (see PROBE_PATH): an HTML response gets the probe's script tag
+// first in its <head>, so that it runs before the page's own scripts.
+function injectProbe(response) {
+  const { writeHead, write, end } = response;
+  let html = false;
+  const chunks = [];
+  response.writeHead = function probedWriteHead(status, headers = {}) {
+    html = /^text\/html/.test(headers['content-type'] ?? '');
+    if (html) delete headers['content-length'];
+    return writeHead.call(this, status, headers);
+  };
+  response.write = function probedWrite(chunk, ...rest) {
+    if (!html) return write.call(this, chunk, ...rest);
+    chunks.push(Buffer.from(chunk));
+    return true;
+  };
+  response.end = function probedEnd(chunk, ...rest) {
+    if (!html) return end.call(this, chunk, ...rest);
+    if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk));
+    const page = Buffer.concat(chunks).toString('utf8');
+    const tag = `<script src="${PROBE_PATH}"></script>`;
+    const at = page.search(/<head[^>]*>/i);
+    const probed = at < 0 ? tag + page : page.replace(/<head[^>]*>/i, (head) => head + tag);
+    return end.call(this, probed);
+  };
+}
+
 /**
  * Opens `url` in a new page of `browser` (its own context, so nothing is
  * cached between pages) that records console errors, page errors, failed
@@ -127,12 +190,7 @@ export async function openPage(browser, url, { waitUntil = 'load' } = {}) {
   const problems = { consoleErrors: [], pageErrors: [] };
   page.on('console', (m) => { if (m.type === 'error') problems.consoleErrors.push(m.text); });
   page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
+  await page.addInitScript(recordCspViolations);
   await page.goto(url, { waitUntil, timeout: DEADLINE_MS });
   return {
     page,
@@ -177,6 +235,39 @@ export function usePackageSite(directory) {
     env.pkg?.cleanup();
   });
   return env;
+}
+
+function hashTree(hash, root) {
+  const entries = fs.statSync(root).isDirectory()
+    ? fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name)).sort()
+    : [root];
+  for (const file of entries) hash.update(`${path.relative(root, file)}\0`).update(fs.readFileSync(file));
+}
+
+/**
+ * Runs `build()` (which writes `outDir`) once per content of `inputs` (files
+ * and directories) and `what` (say, the bundler and its version); otherwise
+ * copies that build's output into `outDir`. The package suite runs once per
+ * browser engine and a bundle does not depend on the engine. Returns whether
+ * it built.
+ */
+export async function cachedBuild(what, inputs, outDir, build) {
+  const hash = crypto.createHash('sha256').update(what);
+  for (const input of inputs) hashTree(hash, input);
+  const slug = what.replace(/[^\w.-]+/g, '_');
+  const root = path.join(os.tmpdir(), 'wasmchat-build-cache');
+  const cache = path.join(root, `${slug}-${hash.digest('hex').slice(0, 16)}`);
+  if (fs.existsSync(path.join(cache, 'complete'))) {
+    fs.cpSync(path.join(cache, 'out'), outDir, { recursive: true });
+    return false;
+  }
+  await build();
+  fs.mkdirSync(root, { recursive: true });
+  for (const old of fs.readdirSync(root)) if (old.startsWith(`${slug}-`)) fs.rmSync(path.join(root, old), { recursive: true, force: true });
+  fs.cpSync(outDir, path.join(cache, 'out'), { recursive: true });
+  fs.writeFileSync(path.join(cache, 'complete'), '');
+  return true;
 }
 
 /** Median of numbers. */
