@@ -28,7 +28,7 @@ echo "== server tests and the engine-free package tests (node:test)"
 node --test --test-concurrency=1 tests/server/ "${engine_free[@]}"
 
 browser_files=()
-for file in tests/browser/*.test.js tests/package/*.test.js; do
+for file in tests/browser/*.test.js tests/interop/*.test.js tests/package/*.test.js; do
   [[ " ${engine_free[*]} " == *" $file "* ]] || browser_files+=("$file")
 done
 IFS=, read -ra engines <<< "${WASMCHAT_BROWSERS:-chromium,firefox,webkit}"
