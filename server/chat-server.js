@@ -59,6 +59,10 @@ export function createChatServer(options = {}) {
   /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number }>} */
   const clients = new Map();
   let history = []; // the last historySize `message` envelopes of the epoch, oldest first
+  let deliveredSeq = 0; // the last seq sent to this instance's clients
+  // Acks waiting for their message to be sent here first (see say()), in the
+  // order the store answered, which is seq order.
+  let ackWaiters = [];
   let guestCount = 0;
   let plainCount = 0;
   let closing = null;
@@ -78,16 +82,20 @@ export function createChatServer(options = {}) {
 
   // Every stored message, from every instance, in seq order.
   store.onMessage((message) => {
+    deliveredSeq = message.seq;
     history.push(message);
     if (history.length > config.historySize) history.shift();
     const envelope = JSON.stringify(message);
     const line = `${message.from}: ${message.text}`;
     for (const [ws, client] of clients) send(ws, client.mode === 'v1' ? envelope : line);
+    while (ackWaiters.length > 0 && ackWaiters[0].seq <= deliveredSeq) ackWaiters.shift().resolve();
   });
   // seq restarted (the storage lost everything): the clients' seq numbers mean
   // nothing any more; reconnecting gets them the new session in a welcome.
   store.onEpoch(() => {
     history = [];
+    deliveredSeq = 0;
+    for (const waiter of ackWaiters.splice(0)) waiter.resolve(); // their clients are closed just below
     for (const ws of clients.keys()) ws.close(1012, 'chat storage restarted');
   });
   store.onPresence((online) => {
@@ -179,8 +187,13 @@ export function createChatServer(options = {}) {
       if (result.duplicate && result.text !== text) {
         return errorEnvelope('bad_envelope', 'this id was already used for a different message', id);
       }
-      // Only now, once stored: an ack is a promise that the message is in the chat.
-      return { type: 'ack', id, seq: result.seq };
+      // Only once stored: an ack is a promise that the message is in the
+      // chat. And only once this instance has sent it to its clients (with
+      // Redis it comes back through the stream): the sender sees its message
+      // before its ack, with either store.
+      const ack = { type: 'ack', id, seq: result.seq };
+      if (result.seq <= deliveredSeq) return ack;
+      return new Promise((resolve) => ackWaiters.push({ seq: result.seq, resolve: () => resolve(ack) }));
     }, (error) => errorEnvelope('unavailable', error.message, id)));
   }
 
