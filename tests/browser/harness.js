@@ -24,8 +24,13 @@ const CHROMIUM_ARGS = [
 const SCENARIO_TIMEOUT_MS = 20_000;
 const SERVER_SETTLE_MS = 5_000;
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/**
+ * @param {{ ignoreCertificateErrors?: boolean }} [options] ignoreCertificateErrors:
+ *   accept self-signed certificates (the tests' own TLS, tests/cluster/).
+ */
+export function launchBrowser({ ignoreCertificateErrors = false } = {}) {
+  const args = ignoreCertificateErrors ? [...CHROMIUM_ARGS, '--ignore-certificate-errors'] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args });
 }
 
 export function assertDistBuilt() {
