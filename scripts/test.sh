@@ -20,5 +20,5 @@ ctest --preset fuzz
 echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 
-echo "== server and browser tests (node:test, Chromium)"
-node --test --test-concurrency=1 tests/server/ tests/browser/ tests/package/
+echo "== server, browser, package and cluster tests (node:test, Chromium; Redis and nginx for the cluster)"
+node --test --test-concurrency=1 tests/server/ tests/browser/ tests/package/ tests/cluster/

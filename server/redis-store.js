@@ -70,7 +70,7 @@ const DEFAULTS = Object.freeze({
   idTtlMs: 10 * 60_000, // how long a published id is recognised
   presenceIntervalMs: 1000,
   presenceTtlMs: 3000, // a silent instance's clients leave the count after this
-  commandTimeoutMs: 2000, // a Redis that does not answer is unavailable
+  commandTimeoutMs: 10_000, // a Redis that does not answer is unavailable (generous: a loaded instance is slow to read replies)
   retryMs: 250, // pause of the fan-out loop after a failure
 });
 
