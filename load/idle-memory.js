@@ -17,12 +17,12 @@ const instance = await startChatServerProcess({ chatOptions: redis ? { redisUrl:
 const clients = [];
 try {
   // A few clients first: the server's lazily built paths are then warm.
-  for (let i = 0; i < 20; i++) clients.push(await connectClient(`ws://127.0.0.1:${instance.port}/ws`));
+  for (let i = 0; i < 20; i++) clients.push(await connectClient(`ws://127.0.0.1:${instance.port}/ws`, { timeoutMs: 60_000 }));
   await sleep(1000);
   const before = rss(instance.pid());
   for (let i = 0; i < args.connections; i += 100) {
     clients.push(...await Promise.all(Array.from({ length: Math.min(100, args.connections - i) },
-      () => connectClient(`ws://127.0.0.1:${instance.port}/ws`))));
+      () => connectClient(`ws://127.0.0.1:${instance.port}/ws`, { timeoutMs: 60_000 }))));
   }
   await sleep(2000);
   const after = rss(instance.pid());

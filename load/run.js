@@ -4,11 +4,12 @@
 //   node load/run.js [--connections 500] [--rate 0.2] [--duration 60]
 //                    [--page-rate 2] [--max-messages 200] [--instances 0]
 //
-// --instances N (N >= 1): the chat is a cluster instead, a redis-server
-// (loopback, no persistence) and N instances of server/app.js on it, each a
-// child process; the generator's clients round-robin over the instances, the
-// two pages are on the first two. Counted the same way, exactly; server CPU
-// is then the instances' (from /proc), memory their peak RSS.
+// --instances N: the chat runs in N child processes of server/app.js
+// instead, so that their CPU (from /proc) is the server's alone. N = 1: one
+// instance in memory; N >= 2: a cluster, a redis-server (loopback, no
+// persistence) and N instances on it. The generator's clients round-robin
+// over the instances, the two pages are on the first two. Counted the same
+// way, exactly; memory is then the largest instance's RSS.
 //
 // The chat server runs in this process (startServer on 127.0.0.1, port 0, its
 // per-connection rate limit set above every sender's rate). The generator's
@@ -76,15 +77,15 @@ async function startChat(o, messagesPerSecond) {
       close: async () => { memory.stop(); await server.close(); },
     };
   }
-  const redis = await startRedisServer();
+  const redis = o.instances > 1 ? await startRedisServer() : null;
   const instances = [];
   try {
     for (let i = 0; i < o.instances; i++) {
-      instances.push(await startChatServerProcess({ chatOptions: { ...chatOptions, redisUrl: redis.url } }));
+      instances.push(await startChatServerProcess({ chatOptions: redis ? { ...chatOptions, redisUrl: redis.url } : chatOptions }));
     }
   } catch (error) {
     for (const instance of instances) await instance.kill();
-    await redis.kill();
+    await redis?.kill();
     throw error;
   }
   const peaks = new Map();
@@ -106,12 +107,12 @@ async function startChat(o, messagesPerSecond) {
     cpuSeconds: () => instances.reduce((sum, instance) => sum + procUsage(instance.pid()).cpuSeconds, 0),
     memory: () => {
       const rss = instances.map((instance) => peaks.get(instance) ?? 0);
-      return { peakRss: Math.max(...rss), peakHeapUsed: NaN, finalRss: Math.max(...instances.map((i) => procUsage(i.pid()).rss)), finalHeapUsed: NaN };
+      return { peakRss: Math.max(...rss), peakHeapUsed: null, finalRss: Math.max(...instances.map((i) => procUsage(i.pid()).rss)), finalHeapUsed: null };
     },
     async close() {
       clearInterval(sampler);
       for (const instance of instances) await instance.stop();
-      await redis.stop();
+      await redis?.stop();
     },
   };
 }
@@ -397,12 +398,15 @@ function printLoad(r, log) {
   const g = r.generatorClients;
   log(`  generator clients each received ${g.receivedMin}..${g.receivedMax} of ${r.sent.total}; duplicates ${g.duplicates}, missing ${g.missing}, errors ${JSON.stringify(g.errors)}; ` +
     `say->ack p50 ${s(g.ackLatencyMs?.p50 ?? NaN)} ms, p99 ${s(g.ackLatencyMs?.p99 ?? NaN)} ms, max ${s(g.ackLatencyMs?.max ?? NaN)} ms; generator CPU ${s(g.cpuSeconds)} s`);
-  log(`  server memory     peak rss ${mib(r.serverMemory.peakRss)}, peak JS heap ${mib(r.serverMemory.peakHeapUsed)}; at the end rss ${mib(r.serverMemory.finalRss)}, JS heap ${mib(r.serverMemory.finalHeapUsed)} (server process, with the Playwright driver)`);
+  const heap = (bytes) => (bytes === null ? 'n/a' : mib(bytes));
+  log(`  server memory     peak rss ${mib(r.serverMemory.peakRss)}, peak JS heap ${heap(r.serverMemory.peakHeapUsed)}; at the end rss ${mib(r.serverMemory.finalRss)}, JS heap ${heap(r.serverMemory.finalHeapUsed)} ` +
+    `(${o.instances ? 'the largest instance' : 'server process, with the Playwright driver'})`);
   const deliveries = r.broadcast * r.connections.concurrentAtServer;
   log(`  fan-out           ${deliveries} deliveries (${r.broadcast} messages x ${r.connections.concurrentAtServer} clients), ` +
     `${Math.round(deliveries / r.seconds.sending)} per second; server CPU ${s((r.serverCpu.seconds * 1e6) / deliveries)} µs per delivered message` +
-    `${o.instances ? ` (${o.instances} instances on Redis, summed)` : ' (one instance, in memory)'}`);
-  log(`  server CPU        ${s(r.serverCpu.seconds)} s while sending (event loop busy ${Math.round(r.serverCpu.eventLoopUtilization * 100)}%; with the Playwright driver)`);
+    `${o.instances > 1 ? ` (${o.instances} instances on Redis, summed)` : ` (one instance, in memory${o.instances ? '' : ', with the Playwright driver'})`}`);
+  log(`  server CPU        ${s(r.serverCpu.seconds)} s while sending ` +
+    `${o.instances ? `(the instances' processes, from /proc)` : `(event loop busy ${Math.round(r.serverCpu.eventLoopUtilization * 100)}%; with the Playwright driver)`}`);
   log(`  duration          connect ${s(r.seconds.connect)} s, sending ${s(r.seconds.sending)} s, drain ${s(r.seconds.drain)} s, total ${s(r.seconds.total)} s`);
   log(`  verdict           ${r.problems.length ? `FAIL\n    ${r.problems.join('\n    ')}` : 'PASS'}`);
 }

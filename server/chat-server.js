@@ -98,8 +98,17 @@ export function createChatServer(options = {}) {
     for (const waiter of ackWaiters.splice(0)) waiter.resolve(); // their clients are closed just below
     for (const ws of clients.keys()) ws.close(1012, 'chat storage restarted');
   });
-  store.onPresence((online) => {
-    if (!closing) broadcastEnvelope({ type: 'presence', online });
+  // Presence goes out once per turn of the event loop with the latest count:
+  // a crowd connecting at once (a deploy, a reconnecting cluster) costs one
+  // broadcast per turn rather than one per connection to every connection.
+  let presencePending = false;
+  store.onPresence(() => {
+    if (presencePending) return;
+    presencePending = true;
+    setImmediate(() => {
+      presencePending = false;
+      if (!closing) broadcastEnvelope({ type: 'presence', online: store.online() });
+    });
   });
 
   function handleUpgrade(request, socket, head) {

@@ -76,7 +76,7 @@ const DEFAULTS = Object.freeze({
 
 /**
  * @param {{ url: string } & Partial<typeof DEFAULTS>} options
- * @returns {import('./chat-store.js').ChatStore & { available(): boolean }}
+ * @returns {import('./chat-store.js').ChatStore}
  */
 export function createRedisStore({ url, ...rest }) {
   for (const key of Object.keys(rest)) {
@@ -101,7 +101,9 @@ export function createRedisStore({ url, ...rest }) {
   const redis = new Redis(url, connection);
   // XREAD BLOCK holds its connection; the timeout must outlast the block.
   const reader = new Redis(url, { ...connection, commandTimeout: config.commandTimeoutMs + 2000 });
-  for (const client of [redis, reader]) client.on('error', () => {}); // reported through `available`
+  // Failures surface as rejected commands (publish: `unavailable`); the
+  // connections reconnect by themselves.
+  for (const client of [redis, reader]) client.on('error', () => {});
   for (const [name, lua, numberOfKeys] of [['wasmchatPublish', PUBLISH, 4], ['wasmchatEpoch', EPOCH, 3],
     ['wasmchatHeartbeat', HEARTBEAT, 3]]) {
     redis.defineCommand(name, { lua, numberOfKeys });
@@ -209,7 +211,6 @@ export function createRedisStore({ url, ...rest }) {
       return started;
     },
     epoch: () => epoch,
-    available: () => redis.status === 'ready' && !mustSync,
     async publish({ id, from, text, time }) {
       if (mustSync) throw new StoreUnavailableError('chat storage is reconnecting');
       let reply;
