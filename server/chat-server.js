@@ -56,7 +56,7 @@ export function createChatServer(options = {}) {
     messagesPerSecond: config.messagesPerSecond,
   };
 
-  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number }>} */
+  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number, replies: Promise<void>, pendingReplies: number }>} */
   const clients = new Map();
   let history = []; // the last historySize `message` envelopes of the epoch, oldest first
   let deliveredSeq = 0; // the last seq sent to this instance's clients
