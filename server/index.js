@@ -44,6 +44,9 @@ if (process.env.WASMCHAT_REDIS_URL) {
   const url = process.env.WASMCHAT_REDIS_URL.trim();
   if (!/^rediss?:\/\//.test(url)) fail(`WASMCHAT_REDIS_URL must be a redis:// URL, not ${JSON.stringify(url)}`);
   chatOptions.redisUrl = url;
+  // Until Redis answers, the instance does not listen: say what it waits for
+  // (the host only: the URL may hold a password).
+  console.log(`wasmchat: joining the cluster on Redis at ${new URL(url).host} ...`);
 }
 
 const app = await startServer({ host: values.host, port, ...chatOptions });

@@ -146,6 +146,17 @@ describe('Redis: instances are one chat', () => {
     assert.equal(newcomer.welcome.session, clients[0].welcome.session);
   });
 
+  test('`WASMCHAT_REDIS_URL=... npm start` (server/index.js) joins the cluster', async (t) => {
+    const env = { WASMCHAT_REDIS_URL: redis.url };
+    const servers = [await startChatServerProcess({ env }), await startChatServerProcess({ env })];
+    t.after(() => Promise.all(servers.map((s) => s.stop())));
+    const [a, b] = [await v1(t, `ws://127.0.0.1:${servers[0].port}/ws`), await v1(t, `ws://127.0.0.1:${servers[1].port}/ws`)];
+    assert.equal(a.welcome.session, b.welcome.session);
+    a.send({ type: 'say', id: 'env-1', text: 'across' });
+    assert.deepEqual((await messages(b, 1)).map((m) => m.text), ['across']);
+    assert.match(servers[0].output(), /joining the cluster on Redis at 127\.0\.0\.1:\d+/);
+  });
+
   test('an id re-sent to another instance is acked with its seq and not broadcast twice', async (t) => {
     const [a, b] = await instances(t, stores.redis(), 2);
     const first = await v1(t, a.url);
