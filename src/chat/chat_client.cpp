@@ -201,7 +201,10 @@ void ChatClient::flush() {
   // Once the user closed, queued messages wait for the close event, which
   // reports them failed: a closing socket would silently discard them.
   while (state_ == ConnectionState::open && transport_ && !user_closed_) {
-    if (environment_.scheduler->now() < hold_until_) return;  // the flush timer comes back
+    if (const Millis now = environment_.scheduler->now(); now < hold_until_) {
+      if (!flush_timer_.active()) flush_timer_.start(hold_until_ - now, [this] { flush(); });
+      return;
+    }
     const OutgoingMessage* next = outbox_.next_queued();
     if (next == nullptr) {
       if (outbox_blocked_) {
