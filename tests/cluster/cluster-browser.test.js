@@ -162,15 +162,15 @@ test('Redis restarted (empty): a message typed meanwhile waits (unavailable), th
   await redis.start();
   // A new epoch: the instances close their clients (1012), the pages come
   // back to a new session and the waiting message goes out, once.
-  await waitGot(bob, () => window.__got.some((m) => m.text === 'typed while Redis was down'));
   await waitGot(alice, () => window.__own.at(-1).state === 'delivered');
+  await waitGot(bob, () => window.__got.some((m) => m.text === 'typed while Redis was down'));
   assert.deepEqual((await got(bob)).filter((m) => m.text === 'typed while Redis was down').map((m) => m.seq), [1]);
   assert.ok((await bob.evaluate(() => window.__closes)).includes(1012));
   pages.assertClean(EXPECTED_ERRORS);
 });
 
 
-test('a slow consumer is cut with 1013 and resumes from its seq: every message once', async (t) => {
+test('a slow consumer is cut with 1013 and resumes from its seq: nothing twice, every gap reported exactly', async (t) => {
   // Dave's link (a TCP proxy in front of nginx) stops carrying what the
   // server sends, while a flood of 8 KB messages goes through instance 2.
   const link = await startTcpProxy({ targetPort: proxy.port });
@@ -181,7 +181,10 @@ test('a slow consumer is cut with 1013 and resumes from its seq: every message o
   t.after(() => flooders.forEach((ws) => ws.terminate()));
   link.pauseReplies();
   const text = '😀'.repeat(2000); // 8,000 bytes
-  const ROUNDS = 50;
+  // 32 MB: more than the socket buffers on the way (server -> nginx -> the
+  // link, each autotuned up to several MB) can hold, so the server's own
+  // buffer for dave passes the 256 KiB bound.
+  const ROUNDS = 150;
   const PER_BATCH = 7; // 56 KB frames, under the 64 KiB frame limit
   await Promise.all(flooders.map(async (ws, f) => {
     for (let round = 0; round < ROUNDS; round++) {
@@ -195,11 +198,13 @@ test('a slow consumer is cut with 1013 and resumes from its seq: every message o
   await waitGot(dave, () => window.__got.some((m) => m.text === 'final'));
   const record = (await got(dave)).filter((m) => m.text !== 'final');
   const seqs = record.map((m) => m.seq);
+  const missed = await dave.evaluate(() => window.__missed);
   t.diagnostic(`flood of ${flood} messages (${(flood * 8000 / 2 ** 20).toFixed(1)} MiB); dave cut with 1013, ` +
-    `then shown ${record.length} messages, missed ${await dave.evaluate(() => window.__missed)}`);
-  assert.equal(await dave.evaluate(() => window.__missed), 0, 'the history covered the gap');
-  assert.equal(record.length, flood, 'every flood message shown');
-  seqs.forEach((s, i) => i === 0 || assert.equal(s, seqs[i - 1] + 1, 'consecutive seq: nothing twice, nothing skipped'));
+    `shown ${record.length}, reported missed ${missed} (history ${CHAT_OPTIONS.historySize})`);
+  // What the welcome's history could not cover is reported, to the message.
+  seqs.forEach((s, i) => i === 0 || assert.ok(s > seqs[i - 1], 'strictly increasing seq: nothing twice'));
+  assert.equal(record.length + missed, flood, 'every flood message shown or reported missed');
+  assert.equal(seqs.at(-1) - seqs[0] + 1, flood, 'from the first to the last');
   pages.assertClean(EXPECTED_ERRORS);
 });
 
