@@ -162,8 +162,15 @@ test('Redis restarted (empty): a message typed meanwhile waits (unavailable), th
   await redis.start();
   // A new epoch: the instances close their clients (1012), the pages come
   // back to a new session and the waiting message goes out, once.
-  await waitGot(alice, () => window.__own.at(-1).state === 'delivered');
-  await waitGot(bob, () => window.__got.some((m) => m.text === 'typed while Redis was down'));
+  try {
+    await waitGot(alice, () => window.__own.at(-1).state === 'delivered');
+    await waitGot(bob, () => window.__got.some((m) => m.text === 'typed while Redis was down'));
+  } catch (error) {
+    const dump = async (page) => page.evaluate(() => ({ own: window.__own, closes: window.__closes, errors: window.__errors, got: window.__got }));
+    error.message += `\nalice ${JSON.stringify(await dump(alice))}\nbob ${JSON.stringify(await dump(bob))}` +
+      `\ninstances:\n${instances.map((i) => i.output().slice(-1500)).join('\n--\n')}`;
+    throw error;
+  }
   assert.deepEqual((await got(bob)).filter((m) => m.text === 'typed while Redis was down').map((m) => m.seq), [1]);
   assert.ok((await bob.evaluate(() => window.__closes)).includes(1012));
   pages.assertClean(EXPECTED_ERRORS);
