@@ -56,7 +56,7 @@ export function connectClient(url, { timeoutMs = 10_000, onFrame = () => {}, onC
 
 /**
  * @param {object} options
- * @param {string} options.url               ws://host:port/ws
+ * @param {string | string[]} options.url    ws://host:port/ws (several: round robin)
  * @param {number} options.connections       concurrent clients
  * @param {number} options.ratePerConnection say envelopes per second per client
  * @param {string} [options.idPrefix]        ids are `${idPrefix}${client}-${n}`
@@ -144,7 +144,8 @@ export function createGenerator({
           index: i, ws: null, sent: 0, acked: 0, received: 0, maxSeq: 0, counts: new Uint8Array(1024), sentAt: [], ackIndex: 0,
         };
         clients.push(client);
-        batch.push(connectClient(url, {
+        // Several urls (instances of a cluster): the clients round-robin over them.
+        batch.push(connectClient(Array.isArray(url) ? url[i % url.length] : url, {
           timeoutMs,
           onFrame: (text) => noteMessage(client, text),
           onClose: () => { if (!closing) unexpectedCloses++; },

@@ -2,7 +2,14 @@
 // pages chatting through the wasm client, with every message counted exactly.
 //
 //   node load/run.js [--connections 500] [--rate 0.2] [--duration 60]
-//                    [--page-rate 2] [--max-messages 200]
+//                    [--page-rate 2] [--max-messages 200] [--instances 0]
+//
+// --instances N: the chat runs in N child processes of server/app.js
+// instead, so that their CPU (from /proc) is the server's alone. N = 1: one
+// instance in memory; N >= 2: a cluster, a redis-server (loopback, no
+// persistence) and N instances on it. The generator's clients round-robin
+// over the instances, the two pages are on the first two. Counted the same
+// way, exactly; memory is then the largest instance's RSS.
 //
 // The chat server runs in this process (startServer on 127.0.0.1, port 0, its
 // per-connection rate limit set above every sender's rate). The generator's
@@ -29,6 +36,10 @@ import { launchBrowser } from '../tests/browser/harness.js';
 import { openChat, waitReady } from '../tests/browser/chat-page.js';
 import { spawnGenerator } from './generator.js';
 import { until, sleep, withDeadline, mib, numericArgs, memorySampler } from './common.js';
+import fs from 'node:fs';
+import { startChatServerProcess } from '../tests/fixtures/chat-server-process.js';
+import { startRedisServer } from '../tests/fixtures/redis-server-process.js';
+import { connectClient } from './generator.js';
 
 export const LOAD_DEFAULTS = Object.freeze({
   connections: 500, // generator clients
@@ -37,7 +48,74 @@ export const LOAD_DEFAULTS = Object.freeze({
   pageRate: 2, // messages/s per page
   maxMessages: 200, // lines the pages keep in the DOM
   drainDeadline: 120, // seconds allowed for everything to arrive after the sending stops
+  instances: 0, // 0: the server in this process; N: N instances on a Redis (child processes)
 });
+
+/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
+function procUsage(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 Hz on Linux)
+  return { cpuSeconds: ticks / 100, rss: Number(fields[21]) * 4096 };
+}
+
+/**
+ * The chat under test: in this process, or a cluster of child processes on
+ * a Redis. Same shape either way.
+ */
+async function startChat(o, messagesPerSecond) {
+  const chatOptions = { messagesPerSecond, historySize: 1000 };
+  if (!o.instances) {
+    const server = await startServer({ host: '127.0.0.1', port: 0, ...chatOptions });
+    const memory = memorySampler();
+    return {
+      pageUrls: [server.url, server.url],
+      wsUrl: `ws://127.0.0.1:${server.port}/ws`,
+      clientCount: async () => server.chat.clientCount(),
+      cpuSeconds: () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; },
+      memory: () => memory.stop(),
+      close: async () => { memory.stop(); await server.close(); },
+    };
+  }
+  const redis = o.instances > 1 ? await startRedisServer() : null;
+  const instances = [];
+  try {
+    for (let i = 0; i < o.instances; i++) {
+      instances.push(await startChatServerProcess({ chatOptions: redis ? { ...chatOptions, redisUrl: redis.url } : chatOptions }));
+    }
+  } catch (error) {
+    for (const instance of instances) await instance.kill();
+    await redis?.kill();
+    throw error;
+  }
+  const peaks = new Map();
+  const sampler = setInterval(() => {
+    for (const instance of instances) {
+      const { rss } = procUsage(instance.pid());
+      peaks.set(instance, Math.max(peaks.get(instance) ?? 0, rss));
+    }
+  }, 250);
+  return {
+    pageUrls: [instances[0].url, instances[1 % instances.length].url],
+    wsUrl: instances.map((instance) => `ws://127.0.0.1:${instance.port}/ws`),
+    // The cluster's own count: a welcome's `online` on any instance, less itself.
+    async clientCount() {
+      const { ws, welcome } = await connectClient(`ws://127.0.0.1:${instances[0].port}/ws`);
+      ws.terminate();
+      return welcome.online - 1;
+    },
+    cpuSeconds: () => instances.reduce((sum, instance) => sum + procUsage(instance.pid()).cpuSeconds, 0),
+    memory: () => {
+      const rss = instances.map((instance) => peaks.get(instance) ?? 0);
+      return { peakRss: Math.max(...rss), peakHeapUsed: null, finalRss: Math.max(...instances.map((i) => procUsage(i.pid()).rss)), finalHeapUsed: null };
+    },
+    async close() {
+      clearInterval(sampler);
+      for (const instance of instances) await instance.stop();
+      await redis?.stop();
+    },
+  };
+}
 
 // Page side: counts by id, installed before anything is sent.
 function installCounters() {
@@ -168,17 +246,16 @@ export async function runLoad(options = {}, { browser: givenBrowser = null, log 
   const lap = () => (performance.now() - t0) / 1000;
   // Above every sender's rate, including the page's own pacing (80% of it).
   const messagesPerSecond = Math.max(20, Math.ceil(4 * Math.max(o.rate, o.pageRate)));
-  const server = await startServer({ host: '127.0.0.1', port: 0, messagesPerSecond, historySize: 1000 });
-  const memory = memorySampler();
-  const wsUrl = `ws://127.0.0.1:${server.port}/ws`;
+  const chat_ = await startChat(o, messagesPerSecond);
+  const wsUrl = chat_.wsUrl;
   const browser = givenBrowser ?? await launchBrowser();
   const opened = [];
   let generator = null;
   try {
     // Pages first: they see seq 1 onwards, so every message is theirs to count.
     const labels = ['A', 'B'];
-    for (const label of labels) {
-      const chat = await openChat(browser, server.url, { nickname: `load-page-${label}`, maxMessages: o.maxMessages });
+    for (const [index, label] of labels.entries()) {
+      const chat = await openChat(browser, chat_.pageUrls[index], { nickname: `load-page-${label}`, maxMessages: o.maxMessages });
       opened.push({ label, ...chat });
       await waitReady(chat.page, `load-page-${label}`);
       chat.visibility = await chat.page.evaluate(installCounters);
@@ -187,10 +264,15 @@ export async function runLoad(options = {}, { browser: givenBrowser = null, log 
     generator = spawnGenerator({ url: wsUrl, connections: o.connections, ratePerConnection: o.rate, idPrefix: 'g' });
     await generator.connect(Math.max(60_000, o.connections * 200));
     timing.connected = lap();
-    const concurrent = server.chat.clientCount();
+    // Presence across instances settles within a heartbeat: wait for it.
+    let concurrent = await chat_.clientCount();
+    if (o.instances) {
+      await until(async () => (concurrent = await chat_.clientCount()) === o.connections + 2, 'the cluster counts every client', 10_000, 250)
+        .catch(() => {});
+    }
 
     // Go: the generator and both pages send for `duration` seconds.
-    const cpuBefore = process.cpuUsage();
+    const cpuBefore = chat_.cpuSeconds();
     const eluBefore = performance.eventLoopUtilization();
     const genSending = generator.start(durationMs, drainMs);
     await Promise.all(opened.map(({ page, label }) =>
@@ -199,9 +281,8 @@ export async function runLoad(options = {}, { browser: givenBrowser = null, log 
     await Promise.all(opened.map(({ page }) =>
       withDeadline(page.evaluate(() => window.__load.done), durationMs + drainMs, 'page sending')));
     timing.sent = lap();
-    const cpu = process.cpuUsage(cpuBefore);
     const serverCpu = {
-      seconds: (cpu.user + cpu.system) / 1e6,
+      seconds: chat_.cpuSeconds() - cpuBefore,
       eventLoopUtilization: performance.eventLoopUtilization(eluBefore).utilization,
     };
     for (const { page, label } of opened) {
@@ -230,7 +311,7 @@ export async function runLoad(options = {}, { browser: givenBrowser = null, log 
       const result = await page.evaluate(pageResult);
       pages.push({ ...countPage(label, result, allIds), raw: result });
     }
-    const server_ = memory.stop();
+    const server_ = chat_.memory();
 
     // Did the server broadcast each id once?
     const published = genReport.published;
@@ -295,11 +376,10 @@ export async function runLoad(options = {}, { browser: givenBrowser = null, log 
     printLoad(result, log);
     return result;
   } finally {
-    memory.stop();
     await generator?.close().catch(() => generator.kill());
     for (const { page } of opened) await page.close().catch(() => {});
     if (!givenBrowser) await browser.close().catch(() => {});
-    await server.close();
+    await chat_.close();
   }
 }
 
@@ -318,8 +398,15 @@ function printLoad(r, log) {
   const g = r.generatorClients;
   log(`  generator clients each received ${g.receivedMin}..${g.receivedMax} of ${r.sent.total}; duplicates ${g.duplicates}, missing ${g.missing}, errors ${JSON.stringify(g.errors)}; ` +
     `say->ack p50 ${s(g.ackLatencyMs?.p50 ?? NaN)} ms, p99 ${s(g.ackLatencyMs?.p99 ?? NaN)} ms, max ${s(g.ackLatencyMs?.max ?? NaN)} ms; generator CPU ${s(g.cpuSeconds)} s`);
-  log(`  server memory     peak rss ${mib(r.serverMemory.peakRss)}, peak JS heap ${mib(r.serverMemory.peakHeapUsed)}; at the end rss ${mib(r.serverMemory.finalRss)}, JS heap ${mib(r.serverMemory.finalHeapUsed)} (server process, with the Playwright driver)`);
-  log(`  server CPU        ${s(r.serverCpu.seconds)} s while sending (event loop busy ${Math.round(r.serverCpu.eventLoopUtilization * 100)}%; with the Playwright driver)`);
+  const heap = (bytes) => (bytes === null ? 'n/a' : mib(bytes));
+  log(`  server memory     peak rss ${mib(r.serverMemory.peakRss)}, peak JS heap ${heap(r.serverMemory.peakHeapUsed)}; at the end rss ${mib(r.serverMemory.finalRss)}, JS heap ${heap(r.serverMemory.finalHeapUsed)} ` +
+    `(${o.instances ? 'the largest instance' : 'server process, with the Playwright driver'})`);
+  const deliveries = r.broadcast * r.connections.concurrentAtServer;
+  log(`  fan-out           ${deliveries} deliveries (${r.broadcast} messages x ${r.connections.concurrentAtServer} clients), ` +
+    `${Math.round(deliveries / r.seconds.sending)} per second; server CPU ${s((r.serverCpu.seconds * 1e6) / deliveries)} µs per delivered message` +
+    `${o.instances > 1 ? ` (${o.instances} instances on Redis, summed)` : ` (one instance, in memory${o.instances ? '' : ', with the Playwright driver'})`}`);
+  log(`  server CPU        ${s(r.serverCpu.seconds)} s while sending ` +
+    `${o.instances ? `(the instances' processes, from /proc)` : `(event loop busy ${Math.round(r.serverCpu.eventLoopUtilization * 100)}%; with the Playwright driver)`}`);
   log(`  duration          connect ${s(r.seconds.connect)} s, sending ${s(r.seconds.sending)} s, drain ${s(r.seconds.drain)} s, total ${s(r.seconds.total)} s`);
   log(`  verdict           ${r.problems.length ? `FAIL\n    ${r.problems.join('\n    ')}` : 'PASS'}`);
 }
@@ -328,10 +415,12 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = numericArgs({
     connections: LOAD_DEFAULTS.connections, rate: LOAD_DEFAULTS.rate, duration: LOAD_DEFAULTS.duration,
     'page-rate': LOAD_DEFAULTS.pageRate, 'max-messages': LOAD_DEFAULTS.maxMessages, 'drain-deadline': LOAD_DEFAULTS.drainDeadline,
+    instances: LOAD_DEFAULTS.instances,
   });
   const result = await runLoad({
     connections: args.connections, rate: args.rate, duration: args.duration,
     pageRate: args['page-rate'], maxMessages: args['max-messages'], drainDeadline: args['drain-deadline'],
+    instances: args.instances,
   }).catch((error) => {
     console.error(`wasmchat load: ${error.stack ?? error}`);
     process.exit(2);

@@ -23,12 +23,12 @@ echo "== unit tests, wasm under Node"
 NODE_PATH="/usr/share/nodejs" ctest --preset wasm-debug
 
 # Test files beside the browser ones that open no browser: run once.
-engine_free=(tests/browser/server.test.js tests/package/pack.test.js tests/package/types.test.js)
-echo "== server tests and the engine-free package tests (node:test)"
+engine_free=(tests/browser/server.test.js tests/package/pack.test.js tests/package/types.test.js tests/cluster/chat-store.test.js)
+echo "== server tests, the engine-free package tests and the cluster store contract (node:test)"
 node --test --test-concurrency=1 tests/server/ "${engine_free[@]}"
 
 browser_files=()
-for file in tests/browser/*.test.js tests/interop/*.test.js tests/package/*.test.js; do
+for file in tests/browser/*.test.js tests/interop/*.test.js tests/package/*.test.js tests/cluster/*.test.js; do
   [[ " ${engine_free[*]} " == *" $file "* ]] || browser_files+=("$file")
 done
 IFS=, read -ra engines <<< "${WASMCHAT_BROWSERS:-chromium,firefox,webkit}"

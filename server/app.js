@@ -10,16 +10,24 @@ import { WebSocketServer } from 'ws';
 import { staticFiles } from './static-files.js';
 import { createChatServer, closeGracefully } from './chat-server.js';
 import { createHelloServer } from './hello.js';
+import { createRedisStore } from './redis-store.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * @param {{ host?: string, port?: number } & Parameters<typeof createChatServer>[0]} [options]
- *   everything but host and port goes to createChatServer.
+ * @param {{ host?: string, port?: number, redisUrl?: string, redisOptions?: object } & Parameters<typeof createChatServer>[0]} [options]
+ *   redisUrl: join the cluster of every instance on that Redis (redis-store.js,
+ *   given redisOptions and the chat's historySize); without it the chat lives
+ *   in this process. Everything else but host and port goes to createChatServer.
  * @returns {Promise<{ url: string, port: number, chat: ReturnType<typeof createChatServer>, close(): Promise<void> }>}
  */
-export async function startServer({ host = '127.0.0.1', port = 8080, ...chatOptions } = {}) {
-  const chat = createChatServer(chatOptions);
+export async function startServer({ host = '127.0.0.1', port = 8080, redisUrl, redisOptions = {}, ...chatOptions } = {}) {
+  const store = redisUrl
+    ? createRedisStore({ url: redisUrl, historySize: chatOptions.historySize ?? 100, ...redisOptions })
+    : undefined;
+  const chat = createChatServer(store ? { ...chatOptions, store } : chatOptions);
+  // Resolves once the store knows the epoch (Redis: once it answered).
+  await chat.start();
   const hello = createHelloServer();
   const echo = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   echo.on('connection', (socket) => {

@@ -1,7 +1,9 @@
 // The chat behind /ws: the server side of docs/protocol.md.
 //
-// One broadcast stream (seq 1, 2, ...) per server instance ("session"), shown
-// to two kinds of clients on the same socket endpoint:
+// One broadcast stream (seq 1, 2, ...) per epoch ("session"), kept by a chat
+// store (chat-store.js: in this process by default, or redis-store.js, shared
+// by every instance on the same Redis), shown to two kinds of clients on the
+// same socket endpoint:
 //   * wasmchat.v1 clients (offered the subprotocol): JSON envelopes;
 //   * plain clients (offered no subprotocol, e.g. the classic lesson client):
 //     every frame they send is a message, every message reaches them as a
@@ -11,6 +13,7 @@
 //   httpServer.on('upgrade', (req, socket, head) => chat.handleUpgrade(req, socket, head));
 import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
+import { createMemoryStore } from './chat-store.js';
 
 export const PROTOCOL = 'wasmchat.v1';
 
@@ -23,6 +26,8 @@ const DEFAULTS = Object.freeze({
   now: () => Date.now(), // clock for message times and the rate limit
   idMemory: 10000, // message ids remembered for duplicate detection
   closeTimeoutMs: 2000, // close(): how long clients get to answer the close frame
+  maxBufferedBytes: 1024 * 1024, // a client with more unsent data is closed with 1013
+  store: null, // a ChatStore (chat-store.js); null: in memory, this process only
 });
 
 // docs/protocol.md, "Types used below".
@@ -42,21 +47,22 @@ export function createChatServer(options = {}) {
   const { now } = config;
   const allowedOrigins = config.allowedOrigins && new Set(config.allowedOrigins.map(normalizeOrigin));
 
-  // A new session id per instance tells clients that seq restarted.
-  const session = randomBytes(9).toString('base64url');
+  // The store's epoch is the session: it changes when seq restarts.
+  const store = config.store ?? createMemoryStore({ idMemory: config.idMemory });
+  const instance = randomBytes(6).toString('base64url'); // plain-mode ids, unique per instance
   const limits = {
     maxCodePoints: config.maxCodePoints,
     maxFrameBytes: config.maxFrameBytes,
     messagesPerSecond: config.messagesPerSecond,
   };
 
-  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number }>} */
+  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number, replies: Promise<void>, pendingReplies: number }>} */
   const clients = new Map();
-  const history = []; // the last historySize `message` envelopes, oldest first
-  // id -> { seq, text } of recent broadcasts; a Map iterates in insertion
-  // order, so the first key is the oldest one to forget.
-  const recentIds = new Map();
-  let lastSeq = 0;
+  let history = []; // the last historySize `message` envelopes of the epoch, oldest first
+  let deliveredSeq = 0; // the last seq sent to this instance's clients
+  // Acks waiting for their message to be sent here first (see say()), in the
+  // order the store answered, which is seq order.
+  let ackWaiters = [];
   let guestCount = 0;
   let plainCount = 0;
   let closing = null;
@@ -74,8 +80,41 @@ export function createChatServer(options = {}) {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
 
+  // Every stored message, from every instance, in seq order.
+  store.onMessage((message) => {
+    deliveredSeq = message.seq;
+    history.push(message);
+    if (history.length > config.historySize) history.shift();
+    const envelope = JSON.stringify(message);
+    const line = `${message.from}: ${message.text}`;
+    for (const [ws, client] of clients) send(ws, client.mode === 'v1' ? envelope : line);
+    while (ackWaiters.length > 0 && ackWaiters[0].seq <= deliveredSeq) ackWaiters.shift().resolve();
+  });
+  // seq restarted (the storage lost everything): the clients' seq numbers mean
+  // nothing any more; reconnecting gets them the new session in a welcome.
+  store.onEpoch(() => {
+    history = [];
+    deliveredSeq = 0;
+    for (const waiter of ackWaiters.splice(0)) waiter.resolve(); // their clients are closed just below
+    for (const ws of clients.keys()) ws.close(1012, 'chat storage restarted');
+  });
+  // Presence goes out once per turn of the event loop with the latest count:
+  // a crowd connecting at once (a deploy, a reconnecting cluster) costs one
+  // broadcast per turn rather than one per connection to every connection.
+  let presencePending = false;
+  store.onPresence(() => {
+    if (presencePending) return;
+    presencePending = true;
+    setImmediate(() => {
+      presencePending = false;
+      if (!closing) broadcastEnvelope({ type: 'presence', online: store.online() });
+    });
+  });
+
   function handleUpgrade(request, socket, head) {
     if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    // No epoch yet (the store never reached its storage): nothing to welcome with.
+    if (store.epoch() === null) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (allowedOrigins && !allowedOrigins.has(normalizeOrigin(request.headers.origin ?? ''))) {
       // Before the handshake, so a page from a foreign origin never gets an
       // open socket. A request without Origin (not a browser) is refused too:
@@ -93,24 +132,28 @@ export function createChatServer(options = {}) {
     const client = {
       // ws sets ws.protocol to what handleProtocols returned, '' for none.
       mode: ws.protocol === PROTOCOL ? 'v1' : 'plain',
-      name: `guest-${++guestCount}`,
+      name: `${store.guestPrefix()}${++guestCount}`,
       tokens: config.messagesPerSecond,
       refilledAt: now(),
+      replies: Promise.resolve(), // the last answer queued (see reply())
+      pendingReplies: 0,
     };
     clients.set(ws, client);
     ws.on('close', () => guard(null, () => {
       clients.delete(ws);
-      if (!closing) broadcastEnvelope({ type: 'presence', online: clients.size });
+      if (!closing) store.setLocalOnline(clients.size);
     }));
     ws.on('message', (data, isBinary) => guard(ws, () => onMessage(ws, client, data, isBinary)));
 
     if (client.mode === 'v1') {
       // "welcome: First frame of every connection."
       sendEnvelope(ws, {
-        type: 'welcome', session, name: client.name, online: clients.size, history, limits, features: FEATURES,
+        // + 1: this client, which the store hears of just below (after the
+        // welcome, so that its presence broadcast does not come first).
+        type: 'welcome', session: store.epoch(), name: client.name, online: store.online() + 1, history, limits, features: FEATURES,
       });
     }
-    broadcastEnvelope({ type: 'presence', online: clients.size });
+    store.setLocalOnline(clients.size);
   }
 
   function onMessage(ws, client, data, isBinary) {
@@ -120,7 +163,7 @@ export function createChatServer(options = {}) {
     if (parsed.value?.type === 'batch') {
       // Each message of a batch counts against the rate like a `say`.
       for (const item of parsed.value.items) {
-        if (!takeToken(client)) sendError(ws, 'rate_limited', `over ${config.messagesPerSecond} messages per second`, item.id);
+        if (!takeToken(client)) reply(ws, client, errorEnvelope('rate_limited', `over ${config.messagesPerSecond} messages per second`, item.id));
         else say(ws, client, item);
       }
       return;
@@ -128,14 +171,14 @@ export function createChatServer(options = {}) {
     // The rate limit comes after parsing so that a refused `say` still gets
     // its `id` back, and before validation so that floods of garbage count.
     if (!takeToken(client)) {
-      return sendError(ws, 'rate_limited', `over ${config.messagesPerSecond} messages per second`, parsed.id);
+      return reply(ws, client, errorEnvelope('rate_limited', `over ${config.messagesPerSecond} messages per second`, parsed.id));
     }
-    if (parsed.error) return sendError(ws, 'bad_envelope', parsed.error, parsed.id);
+    if (parsed.error) return reply(ws, client, errorEnvelope('bad_envelope', parsed.error, parsed.id));
     const request = parsed.value;
     switch (request.type) {
       case 'say': return say(ws, client, request);
       case 'nick': return nick(ws, client, request);
-      case 'ping': return sendEnvelope(ws, { type: 'pong', nonce: request.nonce });
+      case 'ping': return reply(ws, client, { type: 'pong', nonce: request.nonce });
       default: throw new Error(`unreachable: ${request.type}`);
     }
   }
@@ -143,27 +186,45 @@ export function createChatServer(options = {}) {
   function say(ws, client, { id, text }) {
     const length = codePoints(text);
     if (length > config.maxCodePoints) {
-      return sendError(ws, 'too_long', `${length} code points, at most ${config.maxCodePoints}`, id);
+      return reply(ws, client, errorEnvelope('too_long', `${length} code points, at most ${config.maxCodePoints}`, id));
     }
-    const known = recentIds.get(id);
-    if (known) {
+    reply(ws, client, publish(id, client.name, text).then((result) => {
       // "answers a repeated id with an ack carrying the original seq, without
       // broadcasting again". Ids are only unique per client, so the same id
       // with another text is a different message that happens to collide;
       // acking it would claim a delivery that never happened.
-      if (known.text === text) return sendEnvelope(ws, { type: 'ack', id, seq: known.seq });
-      return sendError(ws, 'bad_envelope', 'this id was already used for a different message', id);
-    }
-    publish(id, client.name, text);
-    // After the broadcast: the sender sees its message before its ack.
-    sendEnvelope(ws, { type: 'ack', id, seq: lastSeq });
+      if (result.duplicate && result.text !== text) {
+        return errorEnvelope('bad_envelope', 'this id was already used for a different message', id);
+      }
+      // Only once stored: an ack is a promise that the message is in the
+      // chat. And only once this instance has sent it to its clients (with
+      // Redis it comes back through the stream): the sender sees its message
+      // before its ack, with either store.
+      const ack = { type: 'ack', id, seq: result.seq };
+      if (result.seq <= deliveredSeq) return ack;
+      return new Promise((resolve) => ackWaiters.push({ seq: result.seq, resolve: () => resolve(ack) }));
+    }, (error) => errorEnvelope('unavailable', error.message, id)));
   }
 
   function nick(ws, client, { name }) {
     const problem = nameProblem(name);
-    if (problem) return sendError(ws, 'bad_name', problem);
+    if (problem) return reply(ws, client, errorEnvelope('bad_name', problem));
     client.name = name;
-    sendEnvelope(ws, { type: 'name', name });
+    reply(ws, client, { type: 'name', name });
+  }
+
+  /**
+   * Answers a request. Answers go out in request order although an ack waits
+   * for the store: an answer behind a pending ack waits for it.
+   * @param {object | Promise<object>} answer the envelope, or its promise
+   */
+  function reply(ws, client, answer) {
+    if (client.pendingReplies === 0 && !(answer instanceof Promise)) return sendEnvelope(ws, answer);
+    client.pendingReplies++;
+    client.replies = client.replies.then(() => answer).then((envelope) => {
+      client.pendingReplies--;
+      sendEnvelope(ws, envelope);
+    });
   }
 
   function onPlainMessage(ws, client, data) {
@@ -177,21 +238,17 @@ export function createChatServer(options = {}) {
     // A `message` envelope needs 1..maxCodePoints code points, so an empty
     // frame cannot enter the stream; say so rather than drop it.
     if (length === 0) return sendPlainError(ws, 'bad_envelope', 'empty messages are not relayed');
-    publish(`plain-${session}-${++plainCount}`, client.name, text);
+    publish(`plain-${instance}-${++plainCount}`, client.name, text)
+      .catch((error) => sendPlainError(ws, 'unavailable', error.message));
   }
 
-  /** Gives `text` the next seq, remembers it, and sends it to everyone. */
+  /**
+   * Stores `text` under the next seq; the store then hands it to every
+   * instance's onMessage (above), which sends it to everyone.
+   * @returns {Promise<import('./chat-store.js').PublishResult>}
+   */
   function publish(id, from, text) {
-    const time = now(); // first: if the clock throws, no seq is used up
-    const message = { type: 'message', seq: ++lastSeq, id, from, text, time };
-    history.push(message);
-    if (history.length > config.historySize) history.shift();
-    recentIds.set(id, { seq: message.seq, text });
-    if (recentIds.size > config.idMemory) recentIds.delete(recentIds.keys().next().value);
-
-    const envelope = JSON.stringify(message);
-    const line = `${from}: ${text}`;
-    for (const [ws, client] of clients) send(ws, client.mode === 'v1' ? envelope : line);
+    return store.publish({ id, from, text, time: now() });
   }
 
   /** Token bucket: refills messagesPerSecond tokens per second up to a burst of as many. */
@@ -215,8 +272,8 @@ export function createChatServer(options = {}) {
     send(ws, JSON.stringify(envelope));
   }
 
-  function sendError(ws, code, message, id) {
-    sendEnvelope(ws, id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
+  function errorEnvelope(code, message, id) {
+    return id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id };
   }
 
   function sendPlainError(ws, code, message) {
@@ -226,7 +283,15 @@ export function createChatServer(options = {}) {
   function send(ws, text) {
     // ws.send() throws while CONNECTING and queues into the void once
     // CLOSING; only an open socket is worth writing to.
-    if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(text);
+    // A client that does not read would make the server hold everything sent
+    // to it. Past the bound it is closed with 1013 ("try again later"): it
+    // reconnects and resumes from its seq through the welcome's history.
+    // Nothing more is queued for it once CLOSING, so what it holds stays
+    // below the bound plus one frame (ws destroys the socket after 30 s if
+    // the close frame itself never gets through).
+    if (ws.bufferedAmount > config.maxBufferedBytes) ws.close(1013, 'slow consumer');
   }
 
   /**
@@ -250,11 +315,12 @@ export function createChatServer(options = {}) {
     closing ??= (async () => {
       await closeGracefully(clients.keys(), { code: 1001, reason: 'server shutting down', timeoutMs: config.closeTimeoutMs });
       wss.close();
+      await store.close();
     })();
     return closing;
   }
 
-  return { handleUpgrade, clientCount: () => clients.size, close };
+  return { handleUpgrade, clientCount: () => clients.size, close, start: () => store.start() };
 
   /**
    * Checks one incoming v1 frame against the envelope rules.
@@ -388,7 +454,7 @@ function resolveOptions(options) {
     if (!(key in DEFAULTS)) throw new TypeError(`createChatServer: unknown option ${key}`);
   }
   const config = { ...DEFAULTS, ...options };
-  for (const key of ['historySize', 'idMemory', 'closeTimeoutMs']) {
+  for (const key of ['historySize', 'idMemory', 'closeTimeoutMs', 'maxBufferedBytes']) {
     if (!isInt(config[key])) throw new TypeError(`createChatServer: ${key} must be an integer >= 0`);
   }
   for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond']) {

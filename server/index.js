@@ -3,7 +3,10 @@
 //   node server/index.js [--port 8080] [--host 127.0.0.1]
 // Environment: PORT, HOST (the flags win), WASMCHAT_ALLOWED_ORIGINS
 // (comma-separated origins allowed to open /ws; unset allows all),
-// WASMCHAT_HISTORY (messages replayed to newcomers, default 100).
+// WASMCHAT_HISTORY (messages replayed to newcomers, default 100),
+// WASMCHAT_REDIS_URL (redis://host:port: one chat with every instance on that
+// Redis; unset: this process alone), WASMCHAT_MAX_BUFFERED_BYTES (a client
+// with more unsent data is closed with 1013, default 1048576).
 import { parseArgs } from 'node:util';
 import { startServer } from './app.js';
 
@@ -30,6 +33,20 @@ if (process.env.WASMCHAT_HISTORY !== undefined) {
   const history = process.env.WASMCHAT_HISTORY.trim();
   if (!/^\d+$/.test(history)) fail(`WASMCHAT_HISTORY must be a whole number, not ${JSON.stringify(history)}`);
   chatOptions.historySize = Number(history);
+}
+
+if (process.env.WASMCHAT_MAX_BUFFERED_BYTES !== undefined) {
+  const bound = process.env.WASMCHAT_MAX_BUFFERED_BYTES.trim();
+  if (!/^\d+$/.test(bound)) fail(`WASMCHAT_MAX_BUFFERED_BYTES must be a whole number, not ${JSON.stringify(bound)}`);
+  chatOptions.maxBufferedBytes = Number(bound);
+}
+if (process.env.WASMCHAT_REDIS_URL) {
+  const url = process.env.WASMCHAT_REDIS_URL.trim();
+  if (!/^rediss?:\/\//.test(url)) fail(`WASMCHAT_REDIS_URL must be a redis:// URL, not ${JSON.stringify(url)}`);
+  chatOptions.redisUrl = url;
+  // Until Redis answers, the instance does not listen: say what it waits for
+  // (the host only: the URL may hold a password).
+  console.log(`wasmchat: joining the cluster on Redis at ${new URL(url).host} ...`);
 }
 
 const app = await startServer({ host: values.host, port, ...chatOptions });

@@ -123,7 +123,14 @@ void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
                  },
                  [](protocol::Pong&) {},  // liveness already noted for every frame
                  [this](protocol::ServerError& error) {
-                   if (!error.id.empty()) (void)settle_own(error.id, DeliveryState::failed, error.code);
+                   if (error.code == "unavailable") {
+                     // Not stored, not failed: kept, and sent again after a pause.
+                     outbox_.requeue_unacknowledged();
+                     hold_until_ = environment_.scheduler->now() + options_.reconnect_min_ms;
+                     flush_timer_.start(options_.reconnect_min_ms, [this] { flush(); });
+                   } else if (!error.id.empty()) {
+                     (void)settle_own(error.id, DeliveryState::failed, error.code);
+                   }
                    emit(ErrorOccurred{std::move(error.code), std::move(error.message)});
                  },
              },
@@ -194,6 +201,10 @@ void ChatClient::flush() {
   // Once the user closed, queued messages wait for the close event, which
   // reports them failed: a closing socket would silently discard them.
   while (state_ == ConnectionState::open && transport_ && !user_closed_) {
+    if (const Millis now = environment_.scheduler->now(); now < hold_until_) {
+      if (!flush_timer_.active()) flush_timer_.start(hold_until_ - now, [this] { flush(); });
+      return;
+    }
     const OutgoingMessage* next = outbox_.next_queued();
     if (next == nullptr) {
       if (outbox_blocked_) {

@@ -130,6 +130,9 @@ class ChatClient {
   double send_rate_ = 0;  // messages per second; 0 = unpaced
   double send_tokens_ = 0;
   Millis tokens_at_ = 0;
+  // The server answered `unavailable` (it could not store): nothing is
+  // written before this time, then the unacknowledged messages go again.
+  Millis hold_until_ = 0;
 
   Timer greeting_timer_;
   Timer flush_timer_;

@@ -63,7 +63,7 @@ struct Pong {
 
 /// A refused request; `id` is set when it refused one of our messages.
 struct ServerError {
-  std::string code;  ///< Stable: bad_envelope, too_long, rate_limited, bad_name...
+  std::string code;  ///< Stable: bad_envelope, too_long, rate_limited, bad_name, unavailable...
   std::string message;
   std::string id;
 };

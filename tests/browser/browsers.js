@@ -74,11 +74,15 @@ export function engineVersion(engine = ENGINE) {
   return `WebKitGTK ${version.replace(/-.*/, '')} (MiniBrowser)`;
 }
 
-/** Starts the engine (default: ENGINE) and returns its Browser. */
-export async function launch(engine = ENGINE) {
-  if (engine === 'chromium') return launchChromium();
-  if (engine === 'firefox') return launchFirefox();
-  if (engine === 'webkit') return launchWebKit();
+/**
+ * Starts the engine (default: ENGINE) and returns its Browser.
+ * `ignoreCertificateErrors`: accept self-signed certificates (the tests' own
+ * TLS, tests/cluster/); WebDriver's `acceptInsecureCerts` in Firefox and WebKit.
+ */
+export async function launch(engine = ENGINE, { ignoreCertificateErrors = false } = {}) {
+  if (engine === 'chromium') return launchChromium(ignoreCertificateErrors);
+  if (engine === 'firefox') return launchFirefox(ignoreCertificateErrors);
+  if (engine === 'webkit') return launchWebKit(ignoreCertificateErrors);
   throw new Error(`unknown engine ${engine}`);
 }
 
@@ -275,9 +279,10 @@ class Page extends EventEmitter {
 // ---------------------------------------------------------------------------
 // Chromium: playwright-core.
 
-async function launchChromium() {
+async function launchChromium(ignoreCertificateErrors) {
   const { chromium } = await import('playwright-core');
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: LAUNCH_MS });
+  const args = ignoreCertificateErrors ? [...CHROMIUM_ARGS, '--ignore-certificate-errors'] : CHROMIUM_ARGS;
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args, timeout: LAUNCH_MS });
   const pid = server.process().pid;
   const browser = await chromium.connect(server.wsEndpoint(), { timeout: LAUNCH_MS });
   const wrapPage = (raw, context) => {
@@ -331,10 +336,11 @@ class ChromiumPage extends Page {
 // ---------------------------------------------------------------------------
 // Firefox: puppeteer-core over WebDriver BiDi.
 
-async function launchFirefox() {
+async function launchFirefox(acceptInsecureCerts) {
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({
     browser: 'firefox',
+    acceptInsecureCerts,
     executablePath: FIREFOX,
     headless: true,
     timeout: LAUNCH_MS,
@@ -474,7 +480,7 @@ class WebDriverClient {
   }
 }
 
-async function launchWebKit() {
+async function launchWebKit(acceptInsecureCerts) {
   const xvfb = await startXvfb();
   const port = await freePort();
   const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`], {
@@ -509,7 +515,9 @@ async function launchWebKit() {
     let created = false;
     const session = await Promise.race([
       client.request('POST', '/session', {
-        capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } },
+        capabilities: {
+          alwaysMatch: { acceptInsecureCerts, 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } },
+        },
       }, LAUNCH_MS),
       minibrowserGone.then(() => {}, (e) => { if (!created) throw e; }),
     ]);

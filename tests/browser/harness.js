@@ -22,9 +22,12 @@ const SERVER_SETTLE_MS = 5_000;
 /** The engine of WASMCHAT_BROWSER (chromium, firefox or webkit), see browsers.js. */
 export { ENGINE };
 
-/** Starts the engine of WASMCHAT_BROWSER; see browsers.js for the page API. */
-export function launchBrowser() {
-  return launch(ENGINE);
+/**
+ * Starts the engine of WASMCHAT_BROWSER; see browsers.js for the page API and
+ * the options (`ignoreCertificateErrors` for the tests' own TLS, tests/cluster/).
+ */
+export function launchBrowser(options = {}) {
+  return launch(ENGINE, options);
 }
 
 export function assertDistBuilt() {

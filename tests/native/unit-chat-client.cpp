@@ -351,6 +351,46 @@ TEST_CASE("a server error naming our message marks it failed") {
   CHECK(s.client->outbox_size() == 0);
 }
 
+TEST_CASE("unavailable: the message stays in the outbox and is sent again, with its id, after reconnectMinDelay") {
+  Session s;
+  s.open_v1();
+  const auto id = s.send("kept");
+  REQUIRE(s.socket().sent.size() == 1);
+  s.socket().receive_text(R"({"type":"error","code":"unavailable","message":"storage away","id":")" + id + R"("})");
+  CHECK(s.all<ErrorOccurred>().back().code == "unavailable");
+  CHECK(s.states_of(id).back() != DeliveryState::failed);
+  CHECK(s.client->outbox_size() == 1);
+  s.send("behind it");  // waits too, behind the first
+  CHECK(s.socket().sent.size() == 1);
+  s.scheduler.advance(499);
+  CHECK(s.socket().sent.size() == 1);
+  s.scheduler.advance(1);
+  REQUIRE(s.socket().sent.size() >= 2);
+  CHECK(s.socket().sent[1] == R"({"id":")" + id + R"(","text":"kept","type":"say"})");
+  s.scheduler.advance(1000);
+  CHECK(s.socket().sent.size() == 3);
+  s.socket().receive_text(ack(id, 1));
+  CHECK(s.states_of(id).back() == DeliveryState::delivered);
+}
+
+TEST_CASE("unavailable, then a reconnection within the pause: the message still goes out when the pause ends") {
+  ChatOptions options;
+  options.reconnect_min_ms = 500;
+  options.reconnect_max_ms = 500;
+  Session s(options);
+  s.open_v1();
+  const auto id = s.send("kept");
+  s.socket().receive_text(R"({"type":"error","code":"unavailable","message":"storage away","id":")" + id + R"("})");
+  s.scheduler.advance(100);
+  s.socket().end(1012, "storage restarted");
+  s.scheduler.advance(375);  // the reconnection delay: 250 + 0.5 * 250
+  s.open_v1("", "s2");
+  CHECK(s.socket().sent.empty());  // still within the pause (until t = 500)
+  s.scheduler.advance(25);
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0] == R"({"id":")" + id + R"(","text":"kept","type":"say"})");
+}
+
 TEST_CASE("the chosen nickname is requested after every welcome") {
   ChatOptions options;
   options.nickname = "ana";
