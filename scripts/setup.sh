@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(emscripten cmake ninja-build nlohmann-json3-dev doctest-dev chromium clang-14 libclang-rt-14-dev)
+packages=(emscripten cmake ninja-build nlohmann-json3-dev doctest-dev chromium clang-14 libclang-rt-14-dev valgrind)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
