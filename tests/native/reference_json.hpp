@@ -1,8 +1,9 @@
 // The DOM-based decoder, encoders and options reader as they were before
 // decoding moved to nlohmann's SAX interface and encoding to JsonWriter
 // (git history: src/chat/protocol.cpp, options.cpp, chat_event.cpp). Kept
-// only as the oracle of the differential tests in unit-protocol.cpp and
-// unit-options.cpp: the new code must answer exactly what this answers.
+// only as the oracle of the differential tests (unit-protocol.cpp,
+// unit-options.cpp, unit-json-writer.cpp, tests/fuzz/fuzz-protocol-decode.cpp):
+// the new code must answer exactly what this answers.
 #pragma once
 
 #include <algorithm>
