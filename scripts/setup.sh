@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(emscripten cmake ninja-build nlohmann-json3-dev doctest-dev chromium clang-14 libclang-rt-14-dev
+packages=(emscripten cmake ninja-build nlohmann-json3-dev doctest-dev chromium clang-14 libclang-rt-14-dev valgrind
   firefox-esr webkit2gtk-driver libwebkit2gtk-4.1-0 xvfb redis-server nginx openssl)
 missing=()
 for package in "${packages[@]}"; do

@@ -1,4 +1,5 @@
 // Turns the results into the stdout table, docs/benchmarks.md and the SVG chart.
+import { readFileSync } from 'node:fs';
 import {
   isNum, int, sig, ms, bytes, x, range, ratioText, sizeLabel, textTable, markdownTable,
 } from './format.js';
@@ -390,6 +391,8 @@ baseline; in brackets the range of the per-repetition ratios. ${meta.options.rep
       results.sizes.builds.map((b) => `* ${b.name}: ${b.files.map((f) => `\`${f.file}\` ${int(f.bytes)} B → ${int(f.gzipBytes)} B`).join(', ')}${b.note ? ` (${b.note})` : ''}`).join('\n')) : '',
     results.heap ? section('heap', '7. Wasm heap over a long stream', METHODS.heap,
       `* open: ${int(results.heap.initial.heapBytes)} B\n${results.heap.checkpoints.map((c) => `* after ${int(c.messages)}: ${int(c.heapBytes)} B wasm, ${int(c.jsHeapBytes)} B JS`).join('\n')}\n* ${int(results.heap.final.messages)} messages in ${int(results.heap.elapsedMs)} ms; client state at the end: ${results.heap.final.state}`) : '',
+    // Measured outside the browser run (sizes by component, callgrind): kept in its own file.
+    readFileSync(new URL('../core-figures.md', import.meta.url), 'utf8').trim(),
     '## What each wasm path does per message (from the code, not measured)',
     PER_MESSAGE,
     '## Errors',

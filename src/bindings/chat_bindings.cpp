@@ -1,4 +1,4 @@
-// C ABI over client::BrowserChat for the JS face (web/chat-client.js).
+// C ABI over browser::BrowserChat for the JS face (web/chat-client.js).
 // Bindings only: the rules live in src/chat/. Nothing here throws; failures
 // reach JS through wasmchat_js_reject() and the return value.
 #include <emscripten/emscripten.h>
@@ -8,7 +8,7 @@
 
 #include "chat/chat_event.hpp"
 #include "chat/options.hpp"
-#include "client/browser_chat.hpp"
+#include "browser/browser_chat.hpp"
 
 extern "C" {
 void wasmchat_js_chat_event(int sink, const char* json, std::size_t length);
@@ -21,7 +21,7 @@ void wasmchat_js_string(const char* text, std::size_t length);
 
 namespace {
 
-using wasmchat::client::BrowserChat;
+using wasmchat::browser::BrowserChat;
 
 void reject(const wasmchat::DomError& error) {
   const auto name = wasmchat::to_string(error.name);

@@ -32,8 +32,12 @@ ChatClient::ChatClient(ChatOptions options, Environment environment, Handler han
       outbox_(options_.max_outbox_messages, options_.max_outbox_bytes),
       greeting_timer_(*environment_.scheduler),
       flush_timer_(*environment_.scheduler),
-      heartbeat_timer_(*environment_.scheduler),
-      liveness_timer_(*environment_.scheduler),
+      heartbeat_(
+          *environment_.scheduler, options_.heartbeat_interval_ms, options_.heartbeat_timeout_ms,
+          [this](std::uint64_t nonce) { return send_ping(nonce); },
+          [this] {
+            abandon(static_cast<std::uint16_t>(CloseCode::abnormal), "heartbeat timeout", "heartbeat_timeout");
+          }),
       reconnect_timer_(*environment_.scheduler) {
   // Ids must not collide with another client's after a server restart, when
   // the server has forgotten which ids it saw: 8 random base-36 characters.
@@ -83,7 +87,7 @@ void ChatClient::on_frame(const MessageEvent& message) {
   if (size > options_.max_incoming_bytes) {
     return abandon(static_cast<std::uint16_t>(CloseCode::message_too_big), "message too big", "message_too_big");
   }
-  liveness_timer_.stop();  // any frame proves the connection alive
+  heartbeat_.frame_received();  // any frame proves the connection alive
 
   if (!message.is_text()) {
     const auto bytes = std::get<std::span<const std::byte>>(message.data);
@@ -138,20 +142,11 @@ void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
 }
 
 void ChatClient::on_welcome(protocol::Welcome welcome) {
-  if (welcome.session != session_) {
-    // A new server session restarts seq at 1: what we saw before says nothing,
-    // except that, having been here before, we should see it from seq 1.
-    seen_from_start_ = !session_.empty();
-    session_ = std::move(welcome.session);
-    last_seq_ = 0;
-  }
+  sequence_.welcome(welcome.session);
   name_ = std::move(welcome.name);
   online_ = welcome.online;
   max_code_points_ = welcome.limits.max_code_points;
-  // A margin below the server's bucket leaves room for pings and nick changes.
-  send_rate_ = static_cast<double>(welcome.limits.messages_per_second) * 0.8;
-  send_tokens_ = std::max(1.0, send_rate_ - 1.0);
-  tokens_at_ = environment_.scheduler->now();
+  pacer_.pace_to(welcome.limits.messages_per_second, environment_.scheduler->now());
   batch_ = std::find(welcome.features.begin(), welcome.features.end(), "batch") != welcome.features.end();
   greeting_timer_.stop();
   for (const auto& message : welcome.history) on_chat_message(message);
@@ -162,21 +157,17 @@ void ChatClient::on_chat_message(const protocol::ChatMessage& message) {
   if (max_code_points_ != 0 && utf8::count_code_points(message.text) > max_code_points_) {
     return emit(ErrorOccurred{"bad_envelope", "a message is longer than the server's own limit"});
   }
-  // seq rises by one per message within a session: a jump means messages went
-  // out while we were away and are no longer in the history. Say so.
-  if ((last_seq_ != 0 || seen_from_start_) && message.seq > last_seq_ + 1) {
-    emit(ErrorOccurred{"missed_messages", std::to_string(message.seq - last_seq_ - 1) +
+  const auto observed = sequence_.observe(message.seq);
+  if (observed.missed != 0) {
+    emit(ErrorOccurred{"missed_messages", std::to_string(observed.missed) +
                                               " messages were sent while this client was away and are lost."});
   }
-  seen_from_start_ = false;
   // Our own message coming back (live, or in the history after a lost ack):
   // it is delivered, and already on the page.
   const bool own = settle_own(message.id, DeliveryState::delivered) ||
                    std::find(recently_delivered_.begin(), recently_delivered_.end(), message.id) !=
                        recently_delivered_.end();
-  const bool seen = message.seq <= last_seq_;  // history replayed after a reconnection
-  last_seq_ = std::max(last_seq_, message.seq);
-  if (own || seen) return;
+  if (own || observed.replay) return;
   emit(Received{message.seq, message.id, message.from, message.text, message.time});
 }
 
@@ -190,7 +181,7 @@ void ChatClient::become_open(Mode mode) {
     if (!options_.nickname.empty() && options_.nickname != name_ && transport_) {
       (void)transport_->send(protocol::encode_nick(options_.nickname));
     }
-    heartbeat_timer_.start(options_.heartbeat_interval_ms, [this] { send_heartbeat(); });
+    heartbeat_.start();
   }
   flush();
 }
@@ -244,15 +235,14 @@ bool ChatClient::write_v1_frame() {
   for (const OutgoingMessage* message = outbox_.queued_at(0);
        message != nullptr && items.size() < limit && (items.empty() || bytes + message->text.size() <= max_frame_text_bytes);
        message = outbox_.queued_at(items.size())) {
-    if (!take_send_token()) break;
+    if (!pacer_.take(environment_.scheduler->now())) break;
     items.push_back({message->id, message->text});
     written.push_back(OwnMessageChanged{message->id, message->text, DeliveryState::sent, {}});
     bytes += message->text.size();
   }
   if (items.empty()) {
     // Paced to the server's rate: wait for the next token.
-    const auto wait = static_cast<Millis>((1.0 - send_tokens_) * 1000.0 / send_rate_) + 1;
-    if (!flush_timer_.active()) flush_timer_.start(wait, [this] { flush(); });
+    if (!flush_timer_.active()) flush_timer_.start(pacer_.wait(), [this] { flush(); });
     return false;
   }
   const std::string frame =
@@ -263,28 +253,10 @@ bool ChatClient::write_v1_frame() {
   return true;
 }
 
-bool ChatClient::take_send_token() {
-  if (send_rate_ <= 0) return true;
-  const Millis now = environment_.scheduler->now();
-  const double capacity = std::max(1.0, send_rate_ - 1.0);
-  send_tokens_ = std::min(capacity, send_tokens_ + static_cast<double>(now - tokens_at_) * send_rate_ / 1000.0);
-  tokens_at_ = now;
-  if (send_tokens_ < 1.0) return false;
-  send_tokens_ -= 1.0;
+bool ChatClient::send_ping(std::uint64_t nonce) {
+  if (!transport_ || state_ != ConnectionState::open) return false;
+  (void)transport_->send(protocol::encode_ping(nonce));
   return true;
-}
-
-void ChatClient::send_heartbeat() {
-  if (!transport_ || state_ != ConnectionState::open) return;
-  (void)transport_->send(protocol::encode_ping(next_nonce_++));
-  // The deadline runs from the first unanswered ping: a later ping must not
-  // push it back (else a timeout longer than the interval never fires).
-  if (!liveness_timer_.active()) {
-    liveness_timer_.start(options_.heartbeat_timeout_ms, [this] {
-      abandon(static_cast<std::uint16_t>(CloseCode::abnormal), "heartbeat timeout", "heartbeat_timeout");
-    });
-  }
-  heartbeat_timer_.start(options_.heartbeat_interval_ms, [this] { send_heartbeat(); });
 }
 
 void ChatClient::abandon(std::uint16_t code, std::string reason, std::string error_code) {
@@ -306,8 +278,7 @@ void ChatClient::on_close(const CloseEvent& close) {
 void ChatClient::after_connection_lost(std::uint16_t code, std::string reason, bool was_clean) {
   greeting_timer_.stop();
   flush_timer_.stop();
-  heartbeat_timer_.stop();
-  liveness_timer_.stop();
+  heartbeat_.stop();
   // Unacknowledged v1 messages go out again, with their ids, after reconnecting.
   if (mode_ == Mode::v1) outbox_.requeue_unacknowledged();
 

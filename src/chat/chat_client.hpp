@@ -1,6 +1,8 @@
-// The chat client: dialect negotiation, outbox with bufferedAmount
-// backpressure, reconnection with re-sending, heartbeat, limits. Pure C++:
-// the socket, the clock and randomness come in from outside.
+// The chat client: dialect negotiation, flushing the outbox under
+// bufferedAmount backpressure, reconnection with re-sending, limits. The
+// other jobs have their own classes (Outbox, ReconnectPolicy, SendPacer,
+// SequenceTracker, Heartbeat). Pure C++: the socket, the clock and
+// randomness come in from outside.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +15,14 @@
 #include <variant>
 
 #include "chat/chat_event.hpp"
+#include "chat/heartbeat.hpp"
 #include "chat/options.hpp"
 #include "chat/outbox.hpp"
 #include "chat/protocol.hpp"
 #include "chat/reconnect_policy.hpp"
 #include "chat/scheduler.hpp"
+#include "chat/send_pacer.hpp"
+#include "chat/sequence_tracker.hpp"
 #include "websocket/transport.hpp"
 
 namespace wasmchat::chat {
@@ -89,7 +94,8 @@ class ChatClient {
   void flush();
   /// Writes the next queued messages in one frame (v1); false if it could not.
   bool write_v1_frame();
-  void send_heartbeat();
+  /// Heartbeat's ping: false when there is no open connection to ping.
+  bool send_ping(std::uint64_t nonce);
   void abandon(std::uint16_t code, std::string reason, std::string error_code);
   void after_connection_lost(std::uint16_t code, std::string reason, bool was_clean);
   void fail_everything_queued(std::string_view reason);
@@ -98,7 +104,6 @@ class ChatClient {
   void set_state(ConnectionState state);
   void emit(ChatEvent event);
   [[nodiscard]] std::string make_id();
-  [[nodiscard]] bool take_send_token();
 
   ChatOptions options_;
   Environment environment_;
@@ -113,31 +118,23 @@ class ChatClient {
   bool outbox_blocked_ = false;  // waited for bufferedAmount since the last drain
   unsigned attempt_ = 0;         // reconnections since the last successful open
 
-  std::string session_;
-  std::uint64_t last_seq_ = 0;
+  SequenceTracker sequence_;
   std::uint64_t max_code_points_ = 0;  // the server's announced text limit; 0 before a welcome
-  bool seen_from_start_ = false;       // a restarted server: its seq 1 onwards is ours to see
   std::string name_;
   std::uint64_t online_ = 0;
   // Own ids delivered recently: their broadcast may still arrive after the ack.
   std::deque<std::string> recently_delivered_;
   std::string id_prefix_;
   std::uint64_t next_id_ = 1;
-  std::uint64_t next_nonce_ = 1;
-  // Pacing to the server's announced rate (welcome.limits), so a burst of
-  // re-sends after a reconnection is not refused as rate_limited.
-  bool batch_ = false;    // the server announced the "batch" feature
-  double send_rate_ = 0;  // messages per second; 0 = unpaced
-  double send_tokens_ = 0;
-  Millis tokens_at_ = 0;
+  bool batch_ = false;  // the server announced the "batch" feature
+  SendPacer pacer_;
   // The server answered `unavailable` (it could not store): nothing is
   // written before this time, then the unacknowledged messages go again.
   Millis hold_until_ = 0;
 
   Timer greeting_timer_;
   Timer flush_timer_;
-  Timer heartbeat_timer_;
-  Timer liveness_timer_;
+  Heartbeat heartbeat_;
   Timer reconnect_timer_;
 };
 

@@ -1,6 +1,6 @@
 #include "chat/chat_event.hpp"
 
-#include <nlohmann/json.hpp>
+#include "chat/json_writer.hpp"
 
 #include "chat/overloaded.hpp"
 
@@ -37,36 +37,39 @@ std::string_view to_string(SendFailure failure) noexcept {
   return "closed";
 }
 
+// Keys sorted, as nlohmann's std::map-based objects wrote them before.
 std::string to_json(const ChatEvent& event) {
-  using nlohmann::json;
-  const json object = std::visit(
-      Overloaded{
-          [](const Opened& e) { return json{{"type", "open"}, {"mode", to_string(e.mode)}, {"name", e.name}}; },
-          [](const Received& e) {
-            return json{{"type", "message"}, {"own", false}, {"seq", e.seq}, {"id", e.id},
-                        {"from", e.from},    {"text", e.text}, {"time", e.time}};
-          },
-          [](const OwnMessageChanged& e) {
-            return json{{"type", "message"}, {"own", true}, {"id", e.id},
-                        {"text", e.text},    {"state", to_string(e.state)}, {"reason", e.reason}};
-          },
-          [](const StatusChanged& e) {
-            return json{{"type", "status"}, {"state", to_string(e.state)}, {"mode", to_string(e.mode)},
-                        {"name", e.name},   {"online", e.online}};
-          },
-          [](const ErrorOccurred& e) { return json{{"type", "error"}, {"code", e.code}, {"message", e.message}}; },
-          [](const Closed& e) {
-            return json{{"type", "close"},
-                        {"code", e.code},
-                        {"reason", e.reason},
-                        {"wasClean", e.was_clean},
-                        {"reconnectIn", e.reconnect_in_ms ? json(*e.reconnect_in_ms) : json(nullptr)}};
-          },
-          [](const Drained&) { return json{{"type", "drain"}}; },
-      },
-      event);
-  // Texts are valid UTF-8 by construction; replace rather than abort if not.
-  return object.dump(-1, ' ', false, json::error_handler_t::replace);
+  JsonWriter out;
+  out.begin_object();
+  std::visit(Overloaded{
+                 [&](const Opened& e) { out.key("mode").string(to_string(e.mode)).key("name").string(e.name).key("type").string("open"); },
+                 [&](const Received& e) {
+                   out.key("from").string(e.from).key("id").string(e.id).key("own").boolean(false);
+                   out.key("seq").number(e.seq).key("text").string(e.text).key("time").number(e.time);
+                   out.key("type").string("message");
+                 },
+                 [&](const OwnMessageChanged& e) {
+                   out.key("id").string(e.id).key("own").boolean(true).key("reason").string(e.reason);
+                   out.key("state").string(to_string(e.state)).key("text").string(e.text).key("type").string("message");
+                 },
+                 [&](const StatusChanged& e) {
+                   out.key("mode").string(to_string(e.mode)).key("name").string(e.name).key("online").number(e.online);
+                   out.key("state").string(to_string(e.state)).key("type").string("status");
+                 },
+                 [&](const ErrorOccurred& e) {
+                   out.key("code").string(e.code).key("message").string(e.message).key("type").string("error");
+                 },
+                 [&](const Closed& e) {
+                   out.key("code").number(e.code).key("reason").string(e.reason).key("reconnectIn");
+                   if (e.reconnect_in_ms) out.number(*e.reconnect_in_ms);
+                   else out.null();
+                   out.key("type").string("close").key("wasClean").boolean(e.was_clean);
+                 },
+                 [&](const Drained&) { out.key("type").string("drain"); },
+             },
+             event);
+  out.end_object();
+  return out.take();
 }
 
 }  // namespace wasmchat::chat

@@ -1,12 +1,16 @@
 #include "chat/protocol.hpp"
 
 #include <algorithm>
-#include <optional>
+#include <array>
+#include <utility>
 
-// Built without exceptions in wasm: nothing here may throw, so parsing uses
-// parse(..., allow_exceptions = false) and every access is type-checked first.
+// Decoding goes through nlohmann's SAX interface (json::sax_parse) into the
+// structs below: no DOM, so the wasm carries nlohmann's lexer and parser but
+// no basic_json values. Built without exceptions in wasm: nothing here
+// throws; a parse error arrives as the SAX parse_error() call.
 #include <nlohmann/json.hpp>
 
+#include "chat/json_writer.hpp"
 #include "websocket/utf8.hpp"
 
 namespace wasmchat::chat::protocol {
@@ -38,22 +42,195 @@ std::size_t nesting_depth(std::string_view frame) noexcept {
   return deepest;
 }
 
-/// Field readers: empty when the field is missing or of another type.
-std::optional<std::string> text_field(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
 /// docs/protocol.md: an int is 0..2^53-1, what a JS number holds exactly.
 constexpr std::uint64_t max_int = (std::uint64_t{1} << 53) - 1;
 
-std::optional<std::uint64_t> count_field(const json& object, const char* key) {
-  const auto it = object.find(key);
-  // JSON integers only: 1.5, "1", true and negative numbers are all refused.
-  if (it == object.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max_int) return std::nullopt;
-  return it->get<std::uint64_t>();
-}
+/// One member's value, as far as the protocol cares: a string, an int
+/// (JSON integers only: 1.5, "1", true, negative numbers and ints above
+/// max_int are all `other`), something else, or nothing at all.
+struct Field {
+  enum class Kind : std::uint8_t { missing, string, count, other };
+  Kind kind = Kind::missing;
+  std::string text;
+  std::uint64_t count = 0;
+
+  [[nodiscard]] bool is_string() const noexcept { return kind == Kind::string; }
+  [[nodiscard]] bool is_count() const noexcept { return kind == Kind::count; }
+};
+
+/// The members of a `message` envelope, or of one item of a welcome's history.
+struct MessageFields {
+  bool is_object = false;
+  Field seq, id, from, text, time;
+};
+
+/// What a member that must be an array or an object turned out to be.
+enum class Shape : std::uint8_t { missing, array, object, other };
+
+/// Every member any server envelope type reads, collected in one pass.
+struct EnvelopeFields {
+  bool is_object = false;
+  Field type, session, name, online, nonce, code, message;
+  MessageFields own;  ///< seq, id, from, text, time at the top level
+  Shape history = Shape::missing;
+  std::vector<MessageFields> history_items;
+  Shape limits = Shape::missing;
+  Field max_code_points, max_frame_bytes, messages_per_second;
+  Shape features = Shape::missing;
+  std::vector<std::string> feature_names;
+  bool features_all_strings = true;
+};
+
+/// nlohmann's SAX interface, filling EnvelopeFields straight from the
+/// parser's events: no DOM is built. It never stops the parse, so that any
+/// ill-formed JSON is refused as such, whatever its members say; it only
+/// looks into the containers an envelope may have (history and its items,
+/// limits, features) and skips the rest. A repeated key overwrites, as it
+/// did in nlohmann's DOM.
+class EnvelopeReader {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  EnvelopeFields fields;
+
+  bool null() { return scalar(Field{Field::Kind::other, {}, 0}); }
+  bool boolean(bool) { return scalar(Field{Field::Kind::other, {}, 0}); }
+  bool number_integer(number_integer_t) { return scalar(Field{Field::Kind::other, {}, 0}); }
+  bool number_unsigned(number_unsigned_t value) {
+    return scalar(value <= max_int ? Field{Field::Kind::count, {}, value} : Field{Field::Kind::other, {}, 0});
+  }
+  bool number_float(number_float_t, const string_t&) { return scalar(Field{Field::Kind::other, {}, 0}); }
+  bool string(string_t& value) { return scalar(Field{Field::Kind::string, std::move(value), 0}); }
+  bool binary(binary_t&) { return scalar(Field{Field::Kind::other, {}, 0}); }
+  bool start_object(std::size_t) { return open(/*object=*/true); }
+  bool start_array(std::size_t) { return open(/*object=*/false); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(string_t& name) {
+    key_ = name;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+ private:
+  /// The containers the reader looks into; `skipped` is any other.
+  enum class Context : std::uint8_t { envelope, history, item, limits, features, skipped };
+
+  /// Where a value with the current key goes in the current context, if anywhere.
+  Field* slot() {
+    if (depth_ == 0) return nullptr;
+    const std::string_view k = key_;
+    switch (stack_[depth_ - 1]) {
+      case Context::envelope: {
+        auto& f = fields;
+        if (k == "type") return &f.type;
+        if (k == "session") return &f.session;
+        if (k == "name") return &f.name;
+        if (k == "online") return &f.online;
+        if (k == "nonce") return &f.nonce;
+        if (k == "code") return &f.code;
+        if (k == "message") return &f.message;
+        return message_slot(f.own, k);
+      }
+      case Context::item: return message_slot(fields.history_items.back(), k);
+      case Context::limits:
+        if (k == "maxCodePoints") return &fields.max_code_points;
+        if (k == "maxFrameBytes") return &fields.max_frame_bytes;
+        if (k == "messagesPerSecond") return &fields.messages_per_second;
+        return nullptr;
+      default: return nullptr;
+    }
+  }
+
+  static Field* message_slot(MessageFields& m, std::string_view k) {
+    if (k == "seq") return &m.seq;
+    if (k == "id") return &m.id;
+    if (k == "from") return &m.from;
+    if (k == "text") return &m.text;
+    if (k == "time") return &m.time;
+    return nullptr;
+  }
+
+  /// The envelope member that must be an array or object, if the current key names one.
+  Shape* shape() {
+    if (depth_ != 1 || stack_[0] != Context::envelope) return nullptr;
+    if (key_ == "history") return &fields.history;
+    if (key_ == "limits") return &fields.limits;
+    if (key_ == "features") return &fields.features;
+    return nullptr;
+  }
+
+  bool scalar(Field value) {
+    if (depth_ == 0) return true;  // a scalar root: not an object, refused later
+    switch (stack_[depth_ - 1]) {
+      case Context::history: fields.history_items.emplace_back(); break;  // an item that is no object
+      case Context::features:
+        if (value.is_string()) fields.feature_names.push_back(std::move(value.text));
+        else fields.features_all_strings = false;
+        break;
+      case Context::skipped: break;
+      default:
+        if (Shape* s = shape()) *s = Shape::other;
+        else if (Field* f = slot()) *f = std::move(value);
+    }
+    return true;
+  }
+
+  bool open(bool object) {
+    // Deeper than decode() lets through (it checks nesting first): unreachable.
+    if (depth_ == stack_.size()) return false;
+    Context next = Context::skipped;
+    if (depth_ == 0) {
+      fields.is_object = object;
+      if (object) next = Context::envelope;
+    } else {
+      switch (stack_[depth_ - 1]) {
+        case Context::history:
+          fields.history_items.emplace_back();
+          fields.history_items.back().is_object = object;
+          if (object) next = Context::item;
+          break;
+        case Context::features: fields.features_all_strings = false; break;
+        case Context::skipped: break;
+        default:
+          if (Shape* s = shape()) {
+            *s = Shape::other;
+            if (!object && s == &fields.history) {
+              *s = Shape::array;
+              fields.history_items.clear();
+              next = Context::history;
+            } else if (!object && s == &fields.features) {
+              *s = Shape::array;
+              fields.feature_names.clear();
+              fields.features_all_strings = true;
+              next = Context::features;
+            } else if (object && s == &fields.limits) {
+              *s = Shape::object;
+              fields.max_code_points = fields.max_frame_bytes = fields.messages_per_second = Field{};
+              next = Context::limits;
+            }
+          } else if (Field* f = slot()) {
+            *f = Field{Field::Kind::other, {}, 0};
+          }
+      }
+    }
+    stack_[depth_++] = next;
+    return true;
+  }
+
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  std::array<Context, max_nesting + 1> stack_{};
+  std::size_t depth_ = 0;
+  std::string key_;
+};
 
 /// A nickname: 1-24 code points, no control characters.
 bool is_valid_name(std::string_view name) {
@@ -69,61 +246,41 @@ struct Invalid {
   std::string why;
 };
 
-/// The fields of a `message` envelope (also the items of a welcome's history).
-std::variant<ChatMessage, Invalid> read_message(const json& object) {
-  if (!object.is_object()) return Invalid{"a message must be an object"};
-  auto seq = count_field(object, "seq");
-  auto id = text_field(object, "id");
-  auto from = text_field(object, "from");
-  auto text = text_field(object, "text");
-  auto time = count_field(object, "time");
-  if (!seq || *seq == 0) return Invalid{"message.seq must be a positive integer"};
-  if (!id || !is_valid_id(*id)) return Invalid{"message.id must be 1-64 characters of [A-Za-z0-9_-]"};
-  if (!from || !is_valid_name(*from)) return Invalid{"message.from must be a nickname"};
-  if (!text || text->empty()) return Invalid{"message.text must be a non-empty string"};
-  if (!time) return Invalid{"message.time must be a non-negative integer"};
-  return ChatMessage{*seq, std::move(*id), std::move(*from), std::move(*text), *time};
+/// A `message` envelope, or one item of a welcome's history.
+std::variant<ChatMessage, Invalid> read_message(MessageFields& m) {
+  if (!m.is_object) return Invalid{"a message must be an object"};
+  if (!m.seq.is_count() || m.seq.count == 0) return Invalid{"message.seq must be a positive integer"};
+  if (!m.id.is_string() || !is_valid_id(m.id.text)) return Invalid{"message.id must be 1-64 characters of [A-Za-z0-9_-]"};
+  if (!m.from.is_string() || !is_valid_name(m.from.text)) return Invalid{"message.from must be a nickname"};
+  if (!m.text.is_string() || m.text.text.empty()) return Invalid{"message.text must be a non-empty string"};
+  if (!m.time.is_count()) return Invalid{"message.time must be a non-negative integer"};
+  return ChatMessage{m.seq.count, std::move(m.id.text), std::move(m.from.text), std::move(m.text.text), m.time.count};
 }
 
-ServerEnvelope read_welcome(const json& object) {
-  auto session = text_field(object, "session");
-  auto name = text_field(object, "name");
-  auto online = count_field(object, "online");
-  const auto history = object.find("history");
-  const auto limits = object.find("limits");
-  if (!session || session->empty()) return DecodeError{"welcome.session must be a non-empty string"};
-  if (!name || !is_valid_name(*name)) return DecodeError{"welcome.name must be a nickname"};
-  if (!online) return DecodeError{"welcome.online must be a non-negative integer"};
-  if (history == object.end() || !history->is_array()) return DecodeError{"welcome.history must be an array"};
-  if (limits == object.end() || !limits->is_object()) return DecodeError{"welcome.limits must be an object"};
-  auto max_code_points = count_field(*limits, "maxCodePoints");
-  auto max_frame_bytes = count_field(*limits, "maxFrameBytes");
-  auto messages_per_second = count_field(*limits, "messagesPerSecond");
-  if (!max_code_points || !max_frame_bytes || !messages_per_second) {
+ServerEnvelope read_welcome(EnvelopeFields& f) {
+  if (!f.session.is_string() || f.session.text.empty()) return DecodeError{"welcome.session must be a non-empty string"};
+  if (!f.name.is_string() || !is_valid_name(f.name.text)) return DecodeError{"welcome.name must be a nickname"};
+  if (!f.online.is_count()) return DecodeError{"welcome.online must be a non-negative integer"};
+  if (f.history != Shape::array) return DecodeError{"welcome.history must be an array"};
+  if (f.limits != Shape::object) return DecodeError{"welcome.limits must be an object"};
+  if (!f.max_code_points.is_count() || !f.max_frame_bytes.is_count() || !f.messages_per_second.is_count()) {
     return DecodeError{"welcome.limits must hold maxCodePoints, maxFrameBytes and messagesPerSecond"};
   }
-  Welcome welcome{std::move(*session), std::move(*name), *online, {},
-                  Limits{*max_code_points, *max_frame_bytes, *messages_per_second}, {}};
-  if (const auto features = object.find("features"); features != object.end()) {
-    if (!features->is_array()) return DecodeError{"welcome.features must be an array of strings"};
-    for (const auto& feature : *features) {
-      if (!feature.is_string()) return DecodeError{"welcome.features must be an array of strings"};
-      welcome.features.push_back(feature.get<std::string>());
+  Welcome welcome{std::move(f.session.text), std::move(f.name.text), f.online.count, {},
+                  Limits{f.max_code_points.count, f.max_frame_bytes.count, f.messages_per_second.count}, {}};
+  if (f.features != Shape::missing) {
+    if (f.features != Shape::array || !f.features_all_strings) {
+      return DecodeError{"welcome.features must be an array of strings"};
     }
+    welcome.features = std::move(f.feature_names);
   }
-  welcome.history.reserve(history->size());
-  for (const auto& item : *history) {
+  welcome.history.reserve(f.history_items.size());
+  for (auto& item : f.history_items) {
     auto message = read_message(item);
     if (auto* invalid = std::get_if<Invalid>(&message)) return DecodeError{"welcome.history: " + invalid->why};
     welcome.history.push_back(std::move(std::get<ChatMessage>(message)));
   }
   return welcome;
-}
-
-std::string dump(const json& envelope) {
-  // Replace rather than throw on ill-formed UTF-8: callers pass valid text,
-  // and an abort is never the right answer in a page.
-  return envelope.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -139,66 +296,77 @@ ServerEnvelope decode(std::string_view frame) {
   // A raw U+0000 is never valid JSON (it must be escaped), but nlohmann's
   // parser stops at it and would accept whatever came before.
   if (frame.find('\0') != std::string_view::npos) return DecodeError{"the frame contains a NUL byte"};
-  const json envelope = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
-  if (envelope.is_discarded()) return DecodeError{"the frame is not valid JSON"};
-  if (!envelope.is_object()) return DecodeError{"an envelope must be a JSON object"};
-  const auto type = text_field(envelope, "type");
-  if (!type) return DecodeError{"an envelope needs a string \"type\""};
+  EnvelopeReader reader;
+  if (!json::sax_parse(frame.begin(), frame.end(), &reader)) return DecodeError{"the frame is not valid JSON"};
+  auto& envelope = reader.fields;
+  if (!envelope.is_object) return DecodeError{"an envelope must be a JSON object"};
+  if (!envelope.type.is_string()) return DecodeError{"an envelope needs a string \"type\""};
+  const std::string_view type = envelope.type.text;
 
-  if (*type == "message") {
-    auto message = read_message(envelope);
+  if (type == "message") {
+    envelope.own.is_object = true;
+    auto message = read_message(envelope.own);
     if (auto* invalid = std::get_if<Invalid>(&message)) return DecodeError{invalid->why};
     return std::get<ChatMessage>(std::move(message));
   }
-  if (*type == "welcome") return read_welcome(envelope);
-  if (*type == "ack") {
-    auto id = text_field(envelope, "id");
-    auto seq = count_field(envelope, "seq");
-    if (!id || !is_valid_id(*id) || !seq) return DecodeError{"ack needs an id and an integer seq"};
-    return Ack{std::move(*id), *seq};
-  }
-  if (*type == "presence") {
-    auto online = count_field(envelope, "online");
-    if (!online) return DecodeError{"presence.online must be a non-negative integer"};
-    return Presence{*online};
-  }
-  if (*type == "name") {
-    auto name = text_field(envelope, "name");
-    if (!name || !is_valid_name(*name)) return DecodeError{"name.name must be a nickname"};
-    return NameAssigned{std::move(*name)};
-  }
-  if (*type == "pong") {
-    auto nonce = count_field(envelope, "nonce");
-    if (!nonce) return DecodeError{"pong.nonce must be a non-negative integer"};
-    return Pong{*nonce};
-  }
-  if (*type == "error") {
-    auto code = text_field(envelope, "code");
-    auto message = text_field(envelope, "message");
-    if (!code || !message) return DecodeError{"error needs string code and message"};
-    std::string id;
-    if (envelope.contains("id")) {
-      auto given = text_field(envelope, "id");
-      if (!given || !is_valid_id(*given)) return DecodeError{"error.id must be a client id"};
-      id = std::move(*given);
+  if (type == "welcome") return read_welcome(envelope);
+  if (type == "ack") {
+    auto& id = envelope.own.id;
+    if (!id.is_string() || !is_valid_id(id.text) || !envelope.own.seq.is_count()) {
+      return DecodeError{"ack needs an id and an integer seq"};
     }
-    return ServerError{std::move(*code), std::move(*message), std::move(id)};
+    return Ack{std::move(id.text), envelope.own.seq.count};
   }
-  return DecodeError{"unknown envelope type \"" + utf8::to_valid(std::string_view(*type).substr(0, 32)) + "\""};
+  if (type == "presence") {
+    if (!envelope.online.is_count()) return DecodeError{"presence.online must be a non-negative integer"};
+    return Presence{envelope.online.count};
+  }
+  if (type == "name") {
+    if (!envelope.name.is_string() || !is_valid_name(envelope.name.text)) return DecodeError{"name.name must be a nickname"};
+    return NameAssigned{std::move(envelope.name.text)};
+  }
+  if (type == "pong") {
+    if (!envelope.nonce.is_count()) return DecodeError{"pong.nonce must be a non-negative integer"};
+    return Pong{envelope.nonce.count};
+  }
+  if (type == "error") {
+    if (!envelope.code.is_string() || !envelope.message.is_string()) return DecodeError{"error needs string code and message"};
+    auto& id = envelope.own.id;
+    if (id.kind != Field::Kind::missing && (!id.is_string() || !is_valid_id(id.text))) {
+      return DecodeError{"error.id must be a client id"};
+    }
+    return ServerError{std::move(envelope.code.text), std::move(envelope.message.text), std::move(id.text)};
+  }
+  return DecodeError{"unknown envelope type \"" + utf8::to_valid(type.substr(0, 32)) + "\""};
 }
-
+// Keys are written sorted: the order nlohmann's DOM wrote them in before,
+// which the server does not care about but tests and logs do.
 std::string encode_say(std::string_view id, std::string_view text) {
-  return dump(json{{"type", "say"}, {"id", id}, {"text", text}});
+  JsonWriter out;
+  out.begin_object().key("id").string(id).key("text").string(text).key("type").string("say").end_object();
+  return out.take();
 }
 
 std::string encode_batch(std::span<const SayItem> items) {
-  json list = json::array();
-  for (const auto& item : items) list.push_back(json{{"type", "say"}, {"id", item.id}, {"text", item.text}});
-  return dump(json{{"type", "batch"}, {"items", std::move(list)}});
+  JsonWriter out;
+  out.begin_object().key("items").begin_array();
+  for (const auto& item : items) {
+    out.begin_object().key("id").string(item.id).key("text").string(item.text).key("type").string("say").end_object();
+  }
+  out.end_array().key("type").string("batch").end_object();
+  return out.take();
 }
 
-std::string encode_nick(std::string_view name) { return dump(json{{"type", "nick"}, {"name", name}}); }
+std::string encode_nick(std::string_view name) {
+  JsonWriter out;
+  out.begin_object().key("name").string(name).key("type").string("nick").end_object();
+  return out.take();
+}
 
-std::string encode_ping(std::uint64_t nonce) { return dump(json{{"type", "ping"}, {"nonce", nonce}}); }
+std::string encode_ping(std::uint64_t nonce) {
+  JsonWriter out;
+  out.begin_object().key("nonce").number(nonce).key("type").string("ping").end_object();
+  return out.take();
+}
 
 }  // namespace wasmchat::chat::protocol

@@ -1,8 +1,9 @@
 // protocol::decode() on arbitrary bytes: it must never crash or throw, and
 // whatever it decodes must satisfy docs/protocol.md: valid UTF-8 strings,
 // valid ids and nicknames, seq >= 1. A decoded envelope written back as JSON
-// decodes to the same value. The encoders never throw either, whatever the
-// bytes, and always produce valid UTF-8 JSON.
+// decodes to the same value, and decode() answers exactly what the DOM-based
+// decoder it replaced answered. The encoders never throw either, whatever
+// the bytes, and always produce valid UTF-8 JSON, the bytes nlohmann's dump wrote.
 //
 // Input: the whole input is one text frame.
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include "chat/overloaded.hpp"
 #include "chat/protocol.hpp"
 #include "fuzz_support.hpp"
+#include "reference_json.hpp"
 #include "websocket/utf8.hpp"
 
 namespace protocol = wasmchat::chat::protocol;
@@ -162,6 +164,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto envelope = protocol::decode(frame);
   check_envelope(envelope);
 
+  // The SAX decoder answers what the DOM decoder it replaced answered (tests/native/reference_json.hpp).
+  const auto reference = wasmchat::testing::reference::decode(frame);
+  const auto* error = std::get_if<protocol::DecodeError>(&envelope);
+  FUZZ_CHECK(same(envelope, reference) &&
+                 (error == nullptr || error->message == std::get<protocol::DecodeError>(reference).message),
+             "decode() differs from the DOM decoder for " + where);
+
   // Decoding is a function of the bytes alone.
   FUZZ_CHECK(same(protocol::decode(frame), envelope), "decode() is not deterministic for " + where);
 
@@ -179,6 +188,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(say.value("text", std::string()) == frame, "encode_say changed valid text for " + where);
   }
   (void)check_encoded(protocol::encode_nick(frame), "encode_nick");
+  FUZZ_CHECK(protocol::encode_say("id-1", frame) == wasmchat::testing::reference::encode_say("id-1", frame),
+             "encode_say differs from nlohmann's dump for " + where);
   const protocol::SayItem items[] = {{"a", frame}, {"b", frame.substr(0, frame.size() / 2)}};
   const json batch = check_encoded(protocol::encode_batch(items), "encode_batch");
   FUZZ_CHECK(batch.contains("items") && batch["items"].size() == 2, "encode_batch lost items for " + where);

@@ -3,7 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "chat/overloaded.hpp"
 #include "chat/protocol.hpp"
+#include "differential.hpp"
+#include "reference_json.hpp"
 
 namespace protocol = wasmchat::chat::protocol;
 
@@ -104,4 +107,98 @@ TEST_CASE("client ids") {
   CHECK_FALSE(protocol::is_valid_id(std::string(65, 'a')));
   CHECK_FALSE(protocol::is_valid_id(""));
   CHECK_FALSE(protocol::is_valid_id("a.b"));
+}
+
+// --- The SAX decoder and JsonWriter encoders against the DOM code they replaced ---
+
+namespace {
+
+std::string describe(const protocol::ChatMessage& m) {
+  return "message{" + std::to_string(m.seq) + "," + m.id + "," + m.from + "," + m.text + "," + std::to_string(m.time) + "}";
+}
+
+/// Every field of a decoded envelope, as one string to compare.
+std::string describe(const protocol::ServerEnvelope& envelope) {
+  using namespace protocol;
+  return std::visit(
+      wasmchat::chat::Overloaded{
+          [](const DecodeError& e) { return "error:" + e.message; },
+          [](const Welcome& w) {
+            std::string out = "welcome{" + w.session + "," + w.name + "," + std::to_string(w.online) + "," +
+                              std::to_string(w.limits.max_code_points) + "," + std::to_string(w.limits.max_frame_bytes) +
+                              "," + std::to_string(w.limits.messages_per_second) + ",[";
+            for (const auto& m : w.history) out += describe(m) + ";";
+            out += "],[";
+            for (const auto& f : w.features) out += f + ";";
+            return out + "]}";
+          },
+          [](const ChatMessage& m) { return describe(m); },
+          [](const Ack& a) { return "ack{" + a.id + "," + std::to_string(a.seq) + "}"; },
+          [](const Presence& p) { return "presence{" + std::to_string(p.online) + "}"; },
+          [](const NameAssigned& n) { return "name{" + n.name + "}"; },
+          [](const Pong& p) { return "pong{" + std::to_string(p.nonce) + "}"; },
+          [](const ServerError& e) { return "server_error{" + e.code + "," + e.message + "," + e.id + "}"; },
+      },
+      envelope);
+}
+
+const std::vector<std::string> decode_seeds = {
+    R"({"type":"message","seq":7,"id":"abc-1","from":"ana","text":"hi \u0000 😀","time":1700000000000,"extra":[1,{"a":null}]})",
+    R"({"type":"welcome","session":"s1","name":"guest-1","online":2,"history":[{"type":"message","seq":1,"id":"x","from":"bo","text":"yo","time":1},{"seq":2,"id":"y","from":"cy","text":"\"q\"","time":2}],"limits":{"maxCodePoints":50,"maxFrameBytes":65536,"messagesPerSecond":20},"features":["batch","x"]})",
+    R"({"history":[],"limits":{"messagesPerSecond":1,"maxCodePoints":1,"maxFrameBytes":1},"features":[],"type":"welcome","session":"s","name":"n","online":0})",
+    R"({"type":"welcome","session":"s","name":"n","online":1,"history":[1,{"seq":1}],"limits":{"maxCodePoints":1,"maxFrameBytes":1,"messagesPerSecond":1},"features":[true]})",
+    R"({"type":"welcome","session":"s","name":"n","online":1,"history":[],"history":[{"seq":1,"id":"a","from":"b","text":"c","time":1,"seq":2}],"limits":{},"limits":{"maxCodePoints":1,"maxFrameBytes":1,"messagesPerSecond":1}})",
+    R"({"type":"ack","id":"a-1","seq":3})",
+    R"({"type":"presence","online":9007199254740991})",
+    R"({"type":"name","name":"zo\u00e9"})",
+    R"({"type":"pong","nonce":9,"nonce":10})",
+    R"({"type":"error","code":"rate_limited","message":"slow down","id":"a-2"})",
+    R"({"type":"error","code":"x","message":"y","id":null})",
+    R"({"type":"message","seq":1,"id":"a","from":"b","text":"c","time":1,"type":"teleport-and-a-very-long-name-beyond-32-bytes"})",
+    R"([{"type":"pong","nonce":1}])",
+    R"({"type":"message","seq":-1,"id":"a","from":"b","text":"c","time":1.5e3})",
+};
+
+}  // namespace
+
+TEST_CASE("decode (SAX) answers exactly what the DOM decoder answered, for seeds and their mutations") {
+  std::size_t compared = 0;
+  std::size_t differing = 0;
+  std::string first_difference;
+  wasmchat::testing::for_each_mutation(decode_seeds, [&](const std::string& frame) {
+    ++compared;
+    const auto ours = describe(protocol::decode(frame));
+    const auto reference = describe(wasmchat::testing::reference::decode(frame));
+    if (ours != reference && differing++ == 0) first_difference = frame + "\n  ours: " + ours + "\n  was:  " + reference;
+  });
+  CAPTURE(first_difference);
+  CHECK(compared > 10'000);
+  CHECK(differing == 0);
+}
+
+TEST_CASE("encoders (JsonWriter) write exactly what nlohmann's dump wrote, whatever the bytes") {
+  std::vector<std::string> texts = {"", "plain", "quote \" backslash \\ slash /", "\b\f\n\r\t\x01\x1f\x7f",
+                                    std::string("nul\0nul", 7), "é 😀 \xEF\xBF\xBD", "\xFF", "\xC3", "\xE2\x82",
+                                    "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC0\xAF", "a\xF0\x9F\x98", "\xE0\x80\xAF"};
+  // Every one- and two-byte string over bytes that matter to UTF-8 and JSON.
+  constexpr char interesting[] = "\x00\x1f \"\\a\x7f\x80\xbf\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xff";
+  const std::string bytes(interesting, sizeof interesting - 1);
+  REQUIRE(bytes.size() == 18);
+  for (const char a : bytes) {
+    texts.emplace_back(1, a);
+    for (const char b : bytes) texts.push_back(std::string{a, b});
+  }
+  namespace reference = wasmchat::testing::reference;
+  for (const auto& text : texts) {
+    CAPTURE(text);
+    REQUIRE(protocol::encode_say("a-1", text) == reference::encode_say("a-1", text));
+    REQUIRE(protocol::encode_nick(text) == reference::encode_nick(text));
+  }
+  for (const std::uint64_t nonce : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 53, ~std::uint64_t{0}}) {
+    CHECK(protocol::encode_ping(nonce) == reference::encode_ping(nonce));
+  }
+  std::vector<protocol::SayItem> items;
+  for (std::size_t i = 0; i < texts.size() && i < protocol::max_batch_items; ++i) items.push_back({"b", texts[i]});
+  CHECK(protocol::encode_batch(items) == reference::encode_batch(items));
+  CHECK(protocol::encode_batch({}) == reference::encode_batch({}));
 }

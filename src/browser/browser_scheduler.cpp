@@ -1,11 +1,11 @@
-#include "client/browser_scheduler.hpp"
+#include "browser/browser_scheduler.hpp"
 
 #include <emscripten/emscripten.h>
 #include <emscripten/eventloop.h>
 
 #include <utility>
 
-namespace wasmchat::client {
+namespace wasmchat::browser {
 
 BrowserScheduler::~BrowserScheduler() {
   for (auto& [id, pending] : pending_) emscripten_clear_timeout(pending->timeout);
@@ -38,4 +38,4 @@ void BrowserScheduler::fire(void* raw) {
   callback();
 }
 
-}  // namespace wasmchat::client
+}  // namespace wasmchat::browser

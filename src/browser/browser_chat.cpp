@@ -1,10 +1,10 @@
-#include "client/browser_chat.hpp"
+#include "browser/browser_chat.hpp"
 
 #include <emscripten/em_math.h>
 
 #include "websocket/browser_websocket.hpp"
 
-namespace wasmchat::client {
+namespace wasmchat::browser {
 
 Result<std::unique_ptr<BrowserChat>> BrowserChat::create(chat::ChatOptions options,
                                                          chat::ChatClient::Handler handler) {
@@ -24,4 +24,4 @@ Result<std::unique_ptr<BrowserChat>> BrowserChat::create(chat::ChatOptions optio
   return chat;
 }
 
-}  // namespace wasmchat::client
+}  // namespace wasmchat::browser

@@ -7,7 +7,7 @@
 
 #include "chat/scheduler.hpp"
 
-namespace wasmchat::client {
+namespace wasmchat::browser {
 
 /// Timers on the page's event loop and the page's monotonic clock.
 ///
@@ -40,4 +40,4 @@ class BrowserScheduler final : public chat::Scheduler {
   std::map<chat::TimerId, std::unique_ptr<Pending>> pending_;
 };
 
-}  // namespace wasmchat::client
+}  // namespace wasmchat::browser

@@ -5,9 +5,9 @@
 #include <memory>
 
 #include "chat/chat_client.hpp"
-#include "client/browser_scheduler.hpp"
+#include "browser/browser_scheduler.hpp"
 
-namespace wasmchat::client {
+namespace wasmchat::browser {
 
 /// A ChatClient with its browser surroundings. Owns both; the client is
 /// destroyed before the scheduler it uses.
@@ -26,4 +26,4 @@ class BrowserChat {
   std::unique_ptr<chat::ChatClient> client_;
 };
 
-}  // namespace wasmchat::client
+}  // namespace wasmchat::browser
