@@ -305,11 +305,14 @@ export function createChatServer(options = {}) {
       client.name = name;
       return { type: 'name', name };
     }, (error) => errorEnvelope('unavailable', error.message));
-    client.nameChange = checked;
-    checked.then(() => {
-      if (client.nameChange === checked) client.nameChange = null;
-    });
     reply(ws, client, checked);
+    // Settled once the answer went out: a `say` behind the nick waits for it,
+    // so that `name` reaches the client before any message under that name.
+    const answered = client.replies;
+    client.nameChange = answered;
+    answered.then(() => {
+      if (client.nameChange === answered) client.nameChange = null;
+    });
   }
 
   /**
