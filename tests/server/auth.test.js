@@ -140,6 +140,7 @@ describe('token mode: identities', () => {
       }
       bob.send({ type: 'say', id: 'b1', text: 'still bob' });
       assert.equal((await bob.expect('message')).from, 'bob');
+      await bob.expect('ack');
 
       // A free name, then a message right behind the nick: sent under the new name.
       bob.send({ type: 'nick', name: 'robert' });
