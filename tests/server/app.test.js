@@ -127,3 +127,28 @@ describe('server/index.js', () => {
     assert.match(stderr, /WASMCHAT_HISTORY/);
   });
 });
+
+test('request targets that are no URL or bad percent-encoding get 404, on HTTP and upgrade, and the server goes on', async () => {
+  const app = await startServer({ port: 0 });
+  try {
+    const net = await import('node:net');
+    const ask = async (head) => {
+      const socket = net.connect(app.port, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      let response = '';
+      socket.on('data', (chunk) => { response += chunk; });
+      socket.write(head);
+      await withDeadline(once(socket, 'close'), JSON.stringify(head));
+      return response.split('\r\n')[0];
+    };
+    const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+    for (const target of ['//', '/%', '/dist/%zz', '/%E0%A4%A']) {
+      assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 'HTTP/1.1 404 Not Found', target);
+      assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`), 'HTTP/1.1 404 Not Found', `upgrade ${target}`);
+    }
+    assert.equal((await fetch(app.url)).status, 200);
+  } finally {
+    await app.close();
+  }
+});
