@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../server/app.js';
-import { Client, refusedStatus, withDeadline, PROTOCOL } from './helpers.js';
+import { Client, refusedStatus, withDeadline, rawExchange, UPGRADE_HEADERS, PROTOCOL } from './helpers.js';
 
 const indexJs = fileURLToPath(new URL('../../server/index.js', import.meta.url));
 
@@ -131,21 +131,10 @@ describe('server/index.js', () => {
 test('request targets that are no URL or bad percent-encoding get 404, on HTTP and upgrade, and the server goes on', async () => {
   const app = await startServer({ port: 0 });
   try {
-    const net = await import('node:net');
-    const ask = async (head) => {
-      const socket = net.connect(app.port, '127.0.0.1');
-      socket.on('error', () => {});
-      await once(socket, 'connect');
-      let response = '';
-      socket.on('data', (chunk) => { response += chunk; });
-      socket.write(head);
-      await withDeadline(once(socket, 'close'), JSON.stringify(head));
-      return response.split('\r\n')[0];
-    };
-    const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+    const ask = async (head) => (await rawExchange(app.port, head)).split('\r\n')[0];
     for (const target of ['//', '/%', '/dist/%zz', '/%E0%A4%A']) {
       assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 'HTTP/1.1 404 Not Found', target);
-      assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\n${upgrade}\r\n`), 'HTTP/1.1 404 Not Found', `upgrade ${target}`);
+      assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`), 'HTTP/1.1 404 Not Found', `upgrade ${target}`);
     }
     assert.equal((await fetch(app.url)).status, 200);
   } finally {

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createHmac } from 'node:crypto';
 import { spawn, execFile } from 'node:child_process';
+import { startChatServerProcess } from '../fixtures/chat-server-process.js';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Client, startChat, refusedStatus, withDeadline, PROTOCOL } from './helpers.js';
+import { Client, startChat, refusedStatus, withDeadline, rawExchange, UPGRADE_HEADERS, PROTOCOL } from './helpers.js';
 import { mintToken, verifyToken, tokenAuthenticator, MAX_TOKEN_LENGTH } from '../../server/token.js';
 import { parseCookies } from '../../server/auth-request.js';
 
@@ -31,22 +32,6 @@ async function withChat(options, body) {
 const withTokens = (body) => withChat({ authenticate: tokenAuthenticator(SECRET) }, body);
 const token = (name, { sub = name, ttlSeconds = 60, now } = {}) => mintToken({ sub, name, ttlSeconds }, SECRET, { now });
 const withToken = (url, value) => `${url}?token=${encodeURIComponent(value)}`;
-
-/**
- * Sends a raw upgrade request and returns the whole response head: proves
- * what the server answered on the wire (a 401 and no 101 at all).
- */
-async function rawUpgrade(port, path) {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-    + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
-  let response = '';
-  socket.on('data', (chunk) => { response += chunk; });
-  await withDeadline(once(socket, 'close'), `the answer to GET ${path}`);
-  return response;
-}
 
 /** Replaces console.error for the duration of `body`; returns what was logged. */
 async function capturingErrors(body) {
@@ -85,7 +70,7 @@ describe('token mode: refused before the handshake', () => {
         assert.equal(await refusedStatus(url, { protocols: [PROTOCOL] }), 401, what);
       }
       // On the wire: one 401 with its challenge, no 101, then the connection ends.
-      const response = await rawUpgrade(server.port, '/?token=forged.forged');
+      const response = await rawExchange(server.port, `GET /?token=forged.forged HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`);
       assert.match(response, /^HTTP\/1\.1 401 Unauthorized\r\n/);
       assert.match(response, /\r\nWWW-Authenticate: Bearer realm="wasmchat"\r\n/);
       assert.doesNotMatch(response, /101 Switching Protocols/);
@@ -249,8 +234,7 @@ describe('the authenticate hook', () => {
       const socket = net.connect(server.port, '127.0.0.1');
       socket.on('error', () => {});
       await once(socket, 'connect');
-      socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-        + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      socket.write(`GET / HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`);
       const answerFirst = await nextQuestion();
       socket.destroy();
       await once(socket, 'close');
@@ -383,28 +367,11 @@ function mintSignature(part) {
 }
 
 describe('token mode through server/index.js (npm start)', () => {
-  async function launch(env) {
-    const child = spawn(process.execPath, [indexJs, '--port', '0'], {
-      env: { ...process.env, PORT: '', HOST: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    const url = await withDeadline(new Promise((resolve, reject) => {
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-        const match = /(http:\/\/\S+\/)/.exec(output);
-        if (match) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`index.js exited ${code}: ${output}`)));
-    }), 'index.js to listen', 5000);
-    return { child, ws: url.replace(/^http/, 'ws'), output: () => output };
-  }
-
   test('WASMCHAT_TOKEN_SECRET: 401 without a valid token; a token from the CLI is welcomed with its name', async () => {
-    const { child, ws, output } = await launch({ WASMCHAT_TOKEN_SECRET: SECRET });
+    const server = await startChatServerProcess({ env: { WASMCHAT_TOKEN_SECRET: SECRET } });
     try {
-      assert.match(output(), /needs \?token=/);
+      const ws = server.url.replace(/^http/, 'ws');
+      assert.match(server.output(), /needs \?token=/);
       assert.equal(await refusedStatus(`${ws}ws`, { protocols: [PROTOCOL] }), 401);
       assert.equal(await refusedStatus(withToken(`${ws}ws`, mintToken({ sub: 'a', name: 'ana', ttlSeconds: 60 }, OTHER_SECRET))), 401);
       const { stdout } = await promisify(execFile)(process.execPath, [tokenJs, '--name', 'ana', '--sub', 'user-9', '--ttl', '60'], {
@@ -417,12 +384,10 @@ describe('token mode through server/index.js (npm start)', () => {
       // The other endpoints are not the chat's and stay open.
       const echo = await Client.open(`${ws}echo`);
       await echo.close();
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
+      await server.stop();
       assert.equal((await ana.waitClose()).code, 1001);
-      assert.deepEqual(await withDeadline(exited, 'index.js to exit', 5000), [0, null]);
     } finally {
-      child.kill('SIGKILL');
+      await server.kill();
     }
   });
 
