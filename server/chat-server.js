@@ -578,10 +578,10 @@ function resolveOptions(options) {
     if (!(key in DEFAULTS)) throw new TypeError(`createChatServer: unknown option ${key}`);
   }
   const config = { ...DEFAULTS, ...options };
-  for (const key of ['historySize', 'idMemory', 'closeTimeoutMs', 'maxBufferedBytes', 'authenticateTimeoutMs']) {
+  for (const key of ['historySize', 'idMemory', 'closeTimeoutMs', 'maxBufferedBytes']) {
     if (!isInt(config[key])) throw new TypeError(`createChatServer: ${key} must be an integer >= 0`);
   }
-  for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond']) {
+  for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond', 'authenticateTimeoutMs']) {
     if (!isInt(config[key]) || config[key] < 1) throw new TypeError(`createChatServer: ${key} must be an integer >= 1`);
   }
   if (config.allowedOrigins !== null && !(Array.isArray(config.allowedOrigins) && config.allowedOrigins.every((o) => typeof o === 'string'))) {

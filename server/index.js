@@ -52,7 +52,9 @@ if (process.env.WASMCHAT_REDIS_URL) {
   console.log(`wasmchat: joining the cluster on Redis at ${new URL(url).host} ...`);
 }
 
-if (process.env.WASMCHAT_TOKEN_SECRET) {
+// Set but empty is refused, not taken for unset: a secret that went missing
+// (an unset shell variable) must not open the chat to everyone.
+if (process.env.WASMCHAT_TOKEN_SECRET !== undefined) {
   const secret = process.env.WASMCHAT_TOKEN_SECRET;
   try {
     checkSecret(secret);

@@ -250,7 +250,9 @@ describe('the authenticate hook', () => {
   test('a bad authenticate option is refused at creation', async () => {
     const { createChatServer } = await import('../../server/chat-server.js');
     assert.throws(() => createChatServer({ authenticate: 'yes' }), TypeError);
-    assert.throws(() => createChatServer({ authenticate: () => null, authenticateTimeoutMs: -1 }), TypeError);
+    for (const authenticateTimeoutMs of [-1, 0, 1.5]) {
+      assert.throws(() => createChatServer({ authenticate: () => null, authenticateTimeoutMs }), TypeError);
+    }
   });
 });
 
@@ -392,12 +394,15 @@ describe('token mode through server/index.js (npm start)', () => {
   });
 
   test('a WASMCHAT_TOKEN_SECRET under 32 characters is refused at start; the CLI refuses without a secret', async () => {
-    const child = spawn(process.execPath, [indexJs, '--port', '0'], { env: { ...process.env, WASMCHAT_TOKEN_SECRET: 'short' }, stdio: 'pipe' });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const [code] = await withDeadline(once(child, 'exit'), 'index.js to exit', 5000);
-    assert.equal(code, 2);
-    assert.match(stderr, /WASMCHAT_TOKEN_SECRET.*32/);
+    // Empty too: a secret that went missing must not open the chat to everyone.
+    for (const secret of ['short', '']) {
+      const child = spawn(process.execPath, [indexJs, '--port', '0'], { env: { ...process.env, WASMCHAT_TOKEN_SECRET: secret }, stdio: 'pipe' });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => { stderr += chunk; });
+      const [code] = await withDeadline(once(child, 'exit'), 'index.js to exit', 5000);
+      assert.equal(code, 2, JSON.stringify(secret));
+      assert.match(stderr, /WASMCHAT_TOKEN_SECRET.*32/);
+    }
 
     const env = { ...process.env };
     delete env.WASMCHAT_TOKEN_SECRET;
