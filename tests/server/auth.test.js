@@ -74,6 +74,12 @@ describe('token mode: refused before the handshake', () => {
       assert.match(response, /^HTTP\/1\.1 401 Unauthorized\r\n/);
       assert.match(response, /\r\nWWW-Authenticate: Bearer realm="wasmchat"\r\n/);
       assert.doesNotMatch(response, /101 Switching Protocols/);
+      // Query strings no client library would send, byte for byte on the wire.
+      for (const query of ['?token=%zz', '?token=%00', `?token=${valid}%00`, `?token=x&token=${valid}`, '?token=.',
+        `?token=${'A'.repeat(3000)}.${signature}`, '?token=%E0%A4%A', '?%', `?token=${encodeURIComponent(`${payload}.${signature}\u{1F600}`)}`]) {
+        const head = (await rawExchange(server.port, `GET /${query} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`)).split('\r\n')[0];
+        assert.equal(head, 'HTTP/1.1 401 Unauthorized', query.slice(0, 60));
+      }
       assert.equal(server.chat.clientCount(), 0);
 
       // Still serving: the valid token is welcomed.
