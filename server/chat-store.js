@@ -5,7 +5,7 @@
 // instance, the default); redis-store.js is the same contract on Redis, for
 // any number of instances.
 //
-// The contract, which tests/server/chat-store.test.js runs against both:
+// The contract, which tests/cluster/chat-store.test.js runs against both:
 //   * publish(draft) stores `draft` under the next seq of the current epoch
 //     and resolves once it is stored, or resolves { duplicate: true, seq,
 //     text } with the original when `draft.id` was already published within
