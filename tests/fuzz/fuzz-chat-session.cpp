@@ -490,13 +490,16 @@ class Session {
     using CS = ConnectionState;
     const auto from = last_state_;
     const auto to = s.state;
-    FUZZ_CHECK(static_cast<int>(to) >= 0 && static_cast<int>(to) <= 4, "StatusChanged with an illegal state");
+    FUZZ_CHECK(static_cast<int>(to) >= 0 && static_cast<int>(to) <= static_cast<int>(CS::closed), "StatusChanged with an illegal state");
     bool legal = false;
     switch (from) {
       case CS::connecting: legal = to != CS::connecting || first_status_; break;
-      case CS::greeting: legal = to == CS::greeting || to == CS::open || to == CS::reconnecting || to == CS::closed; break;
-      case CS::open: legal = to == CS::open || to == CS::reconnecting || to == CS::closed; break;
-      case CS::reconnecting: legal = to == CS::connecting || to == CS::closed; break;
+      case CS::greeting:
+        legal = to == CS::greeting || to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed;
+        break;
+      case CS::open: legal = to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed; break;
+      case CS::reconnecting: legal = to == CS::connecting || to == CS::offline || to == CS::closed; break;
+      case CS::offline: legal = to == CS::offline || to == CS::connecting || to == CS::closed; break;
       case CS::closed: legal = false; break;
     }
     FUZZ_CHECK(legal, "state " + std::string(to_string(from)) + " -> " + std::string(to_string(to)));
