@@ -11,6 +11,7 @@ import { staticFiles } from './static-files.js';
 import { createChatServer, closeGracefully } from './chat-server.js';
 import { createHelloServer } from './hello.js';
 import { createRedisStore } from './redis-store.js';
+import { requestUrl } from './request-url.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,7 +51,8 @@ export async function startServer({ host = '127.0.0.1', port = 8080, redisUrl, r
   });
 
   server.on('upgrade', (request, socket, head) => {
-    switch (new URL(request.url, 'http://localhost').pathname) {
+    // requestUrl: a target such as "//" is no URL, and a throw here would end the process.
+    switch (requestUrl(request)?.pathname) {
       case '/ws': return chat.handleUpgrade(request, socket, head);
       case '/hello': return hello.handleUpgrade(request, socket, head);
       case '/echo': return echo.handleUpgrade(request, socket, head, (ws) => echo.emit('connection', ws, request));

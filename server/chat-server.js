@@ -11,9 +11,15 @@
 //
 //   const chat = createChatServer({ historySize: 50 });
 //   httpServer.on('upgrade', (req, socket, head) => chat.handleUpgrade(req, socket, head));
+//
+// With `authenticate` (docs/protocol.md, "Authentication") every upgrade is
+// first shown to the hook, which names the user or refuses (401 before the
+// handshake); the user's name is then theirs: no other user's `nick` takes it.
 import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createMemoryStore } from './chat-store.js';
+import { describeUpgradeRequest } from './auth-request.js';
+import { requestUrl } from './request-url.js';
 
 export const PROTOCOL = 'wasmchat.v1';
 
@@ -28,7 +34,13 @@ const DEFAULTS = Object.freeze({
   closeTimeoutMs: 2000, // close(): how long clients get to answer the close frame
   maxBufferedBytes: 1024 * 1024, // a client with more unsent data is closed with 1013
   store: null, // a ChatStore (chat-store.js); null: in memory, this process only
+  // (request: AuthRequest) => Identity | null | Promise<Identity | null>, see
+  // docs/protocol.md "Authentication"; null: everyone is a guest.
+  authenticate: null,
+  authenticateTimeoutMs: 10_000, // a hook that has not answered by then: 503
 });
+
+const MAX_USER_ID_LENGTH = 256;
 
 // docs/protocol.md, "Types used below".
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -36,6 +48,13 @@ const MAX_NAME_CODE_POINTS = 24;
 const RESERVED_NAMES = ['system', 'server', 'admin', 'wasmchat'];
 const MAX_BATCH = 256; // say envelopes in one batch
 const FEATURES = ['batch']; // announced in every welcome
+
+/**
+ * Who an authenticated connection is (the `authenticate` hook's answer).
+ * @typedef {{ userId: string, name: string }} Identity userId: stable, unique
+ *   per user (1-256 characters); name: the display name (a valid nickname)
+ * @typedef {import('./auth-request.js').AuthRequest} AuthRequest
+ */
 
 /**
  * @param {Partial<typeof DEFAULTS>} [options]
@@ -49,6 +68,9 @@ export function createChatServer(options = {}) {
 
   // The store's epoch is the session: it changes when seq restarts.
   const store = config.store ?? createMemoryStore({ idMemory: config.idMemory });
+  if (config.authenticate && (typeof store.claimName !== 'function' || typeof store.nameOwner !== 'function')) {
+    throw new TypeError('createChatServer: authenticate needs a store with claimName() and nameOwner()');
+  }
   const instance = randomBytes(6).toString('base64url'); // plain-mode ids, unique per instance
   const limits = {
     maxCodePoints: config.maxCodePoints,
@@ -56,7 +78,7 @@ export function createChatServer(options = {}) {
     messagesPerSecond: config.messagesPerSecond,
   };
 
-  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, tokens: number, refilledAt: number, replies: Promise<void>, pendingReplies: number }>} */
+  /** @type {Map<WebSocket, { mode: 'v1' | 'plain', name: string, identity: Identity | null, nameChange: Promise<unknown> | null, tokens: number, refilledAt: number, replies: Promise<void>, pendingReplies: number }>} */
   const clients = new Map();
   let history = []; // the last historySize `message` envelopes of the epoch, oldest first
   let deliveredSeq = 0; // the last seq sent to this instance's clients
@@ -121,10 +143,69 @@ export function createChatServer(options = {}) {
       // "not listed" is all an allowlist can know about it.
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => guard(ws, () => onConnection(ws)));
+    if (!config.authenticate) return upgrade(request, socket, head, null);
+    authenticateUpgrade(request, socket, head).catch((error) => {
+      console.error('wasmchat chat server: upgrade failed:', error);
+      socket.destroy();
+    });
   }
 
-  function onConnection(ws) {
+  /**
+   * Asks the hook who this is, then upgrades or refuses before the
+   * handshake: no identity 401, the hook threw or rejected 500 (a bug or a
+   * failed dependency is not the user's fault; logged), no answer within
+   * authenticateTimeoutMs or the store could not record the name 503.
+   */
+  async function authenticateUpgrade(request, socket, head) {
+    // The socket waits for the hook without the listener ws adds later.
+    socket.on('error', () => {});
+    const url = requestUrl(request);
+    if (!url) return refuseUpgrade(socket, 400, 'Bad Request');
+    let answer;
+    let timer;
+    try {
+      answer = await Promise.race([
+        // then(): a hook that throws synchronously is a rejection too.
+        Promise.resolve().then(() => config.authenticate(describeUpgradeRequest(request, url))),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new AuthenticateTimeout()), config.authenticateTimeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof AuthenticateTimeout) {
+        console.error(`wasmchat chat server: authenticate did not answer within ${config.authenticateTimeoutMs} ms`);
+        return refuseUpgrade(socket, 503, 'Service Unavailable');
+      }
+      console.error('wasmchat chat server: authenticate failed:', error);
+      return refuseUpgrade(socket, 500, 'Internal Server Error');
+    } finally {
+      clearTimeout(timer);
+    }
+    if (answer === null || answer === undefined || answer === false) {
+      return refuseUpgrade(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="wasmchat"\r\n');
+    }
+    const problem = identityProblem(answer);
+    if (problem) {
+      console.error(`wasmchat chat server: authenticate returned no valid identity: ${problem}`);
+      return refuseUpgrade(socket, 500, 'Internal Server Error');
+    }
+    const identity = Object.freeze({ userId: answer.userId, name: answer.name });
+    if (socket.destroyed) return; // the client left while the hook thought
+    try {
+      // Before the welcome: once anyone can see the name, it is taken.
+      await store.claimName(nameKey(identity.name), identity.userId);
+    } catch {
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
+    if (closing || socket.destroyed) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    upgrade(request, socket, head, identity);
+  }
+
+  function upgrade(request, socket, head, identity) {
+    wss.handleUpgrade(request, socket, head, (ws) => guard(ws, () => onConnection(ws, identity)));
+  }
+
+  function onConnection(ws, identity) {
     // Without an 'error' listener an EventEmitter throws, and ws emits 'error'
     // for every refused frame (too big, bad UTF-8, bad opcode) before closing
     // the connection with the right code itself; nothing else to do here.
@@ -132,7 +213,9 @@ export function createChatServer(options = {}) {
     const client = {
       // ws sets ws.protocol to what handleProtocols returned, '' for none.
       mode: ws.protocol === PROTOCOL ? 'v1' : 'plain',
-      name: `${store.guestPrefix()}${++guestCount}`,
+      name: identity ? identity.name : `${store.guestPrefix()}${++guestCount}`,
+      identity,
+      nameChange: null, // a nick being checked with the store (authenticated users); says wait for it
       tokens: config.messagesPerSecond,
       refilledAt: now(),
       replies: Promise.resolve(), // the last answer queued (see reply())
@@ -188,7 +271,9 @@ export function createChatServer(options = {}) {
     if (length > config.maxCodePoints) {
       return reply(ws, client, errorEnvelope('too_long', `${length} code points, at most ${config.maxCodePoints}`, id));
     }
-    reply(ws, client, publish(id, client.name, text).then((result) => {
+    // After a pending nick: a message is sent under the name asked for before it.
+    const stored = client.nameChange ? client.nameChange.then(() => publish(id, client.name, text)) : publish(id, client.name, text);
+    reply(ws, client, stored.then((result) => {
       // "answers a repeated id with an ack carrying the original seq, without
       // broadcasting again". Ids are only unique per client, so the same id
       // with another text is a different message that happens to collide;
@@ -209,8 +294,25 @@ export function createChatServer(options = {}) {
   function nick(ws, client, { name }) {
     const problem = nameProblem(name);
     if (problem) return reply(ws, client, errorEnvelope('bad_name', problem));
-    client.name = name;
-    reply(ws, client, { type: 'name', name });
+    const { identity } = client;
+    if (!identity || nameKey(name) === nameKey(identity.name)) {
+      client.name = name;
+      return reply(ws, client, { type: 'name', name });
+    }
+    // An authenticated user's name is theirs on every instance: ask the store.
+    const checked = store.nameOwner(nameKey(name)).then((owner) => {
+      if (owner !== null && owner !== identity.userId) return errorEnvelope('name_taken', `"${name}" is another user's name`);
+      client.name = name;
+      return { type: 'name', name };
+    }, (error) => errorEnvelope('unavailable', error.message));
+    reply(ws, client, checked);
+    // Settled once the answer went out: a `say` behind the nick waits for it,
+    // so that `name` reaches the client before any message under that name.
+    const answered = client.replies;
+    client.nameChange = answered;
+    answered.then(() => {
+      if (client.nameChange === answered) client.nameChange = null;
+    });
   }
 
   /**
@@ -417,10 +519,31 @@ export function nameProblem(name) {
  * (zero-width space, ...) are dropped.
  */
 function isReservedName(name) {
-  const folded = name.normalize('NFKC').replace(/\p{Cf}/gu, '').toUpperCase().toLowerCase();
-  const rest = folded.replace(/^[^\p{L}]+/u, '');
+  const rest = nameKey(name).replace(/^[^\p{L}]+/u, '');
   return RESERVED_NAMES.some((word) => rest.startsWith(word) && !/^[\p{L}\p{M}]/u.test(rest.slice(word.length)));
 }
+
+/**
+ * The form in which two names are the same name: as a reader sees them
+ * (NFKC, no invisible format characters, case folded), so that "Ana", "ana"
+ * and "ａｎａ" belong to one user.
+ */
+export function nameKey(name) {
+  return name.normalize('NFKC').replace(/\p{Cf}/gu, '').toUpperCase().toLowerCase();
+}
+
+/** Why the hook's answer is not an Identity, or ''. */
+function identityProblem(identity) {
+  if (typeof identity !== 'object') return 'not an object { userId, name }';
+  const { userId, name } = identity;
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || !userId.isWellFormed()) {
+    return `userId must be a string of 1-${MAX_USER_ID_LENGTH} characters`;
+  }
+  if (typeof name !== 'string') return 'name must be a string';
+  return nameProblem(name);
+}
+
+class AuthenticateTimeout extends Error {}
 
 // Text is counted in code points (docs/protocol.md), not UTF-16 units:
 // '😀'.length is 2 but one code point.
@@ -442,11 +565,12 @@ function normalizeOrigin(origin) {
   return String(origin).trim().toLowerCase().replace(/\/+$/, '');
 }
 
-function refuseUpgrade(socket, status, text) {
+function refuseUpgrade(socket, status, text, headers = '') {
   // Node hands over the upgrade socket without its own 'error' listener; a
   // client that resets now must not crash the process.
   socket.on('error', () => {});
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+  if (socket.destroyed) return;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
 }
 
 function resolveOptions(options) {
@@ -457,12 +581,15 @@ function resolveOptions(options) {
   for (const key of ['historySize', 'idMemory', 'closeTimeoutMs', 'maxBufferedBytes']) {
     if (!isInt(config[key])) throw new TypeError(`createChatServer: ${key} must be an integer >= 0`);
   }
-  for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond']) {
+  for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond', 'authenticateTimeoutMs']) {
     if (!isInt(config[key]) || config[key] < 1) throw new TypeError(`createChatServer: ${key} must be an integer >= 1`);
   }
   if (config.allowedOrigins !== null && !(Array.isArray(config.allowedOrigins) && config.allowedOrigins.every((o) => typeof o === 'string'))) {
     throw new TypeError('createChatServer: allowedOrigins must be null or an array of strings');
   }
   if (typeof config.now !== 'function') throw new TypeError('createChatServer: now must be a function');
+  if (config.authenticate !== null && typeof config.authenticate !== 'function') {
+    throw new TypeError('createChatServer: authenticate must be null or a function');
+  }
   return config;
 }

@@ -20,6 +20,12 @@
 //     before the first message of a new epoch.
 //   * setLocalOnline(n) reports this instance's clients; online() is the
 //     total over every live instance, onPresence(total) reports changes.
+//   * claimName(key, userId) records that the name with this key (the chat
+//     server's nameKey()) is the identity name of userId, unless another user
+//     holds it already (the first holds it), and resolves with its holder;
+//     nameOwner(key) resolves with the holder or null, the same on every
+//     instance once claimName resolved. Both reject with a
+//     StoreUnavailableError when storage cannot be reached.
 import { randomBytes } from 'node:crypto';
 
 /** Storage cannot be reached: the request was not stored; retry later. */
@@ -45,20 +51,24 @@ export class StoreUnavailableError extends Error {
  * @property {() => number} online
  * @property {(listener: (online: number) => void) => void} onPresence
  * @property {() => string} guestPrefix names given to guests start with it (unique per instance)
+ * @property {(key: string, userId: string) => Promise<string>} claimName
+ * @property {(key: string) => Promise<string | null>} nameOwner
  * @property {() => Promise<void>} close
  */
 
 /**
  * The single-instance store: everything in this process.
- * @param {{ idMemory?: number, epoch?: string }} [options] idMemory: ids remembered for duplicate detection.
+ * @param {{ idMemory?: number, nameMemory?: number, epoch?: string }} [options] idMemory: ids remembered
+ *   for duplicate detection; nameMemory: identity names remembered (the least recently claimed is forgotten).
  * @returns {ChatStore}
  */
-export function createMemoryStore({ idMemory = 10000, epoch = randomEpoch() } = {}) {
+export function createMemoryStore({ idMemory = 10000, nameMemory = 100_000, epoch = randomEpoch() } = {}) {
   const messageListeners = [];
   const presenceListeners = [];
   // id -> { seq, text }; a Map iterates in insertion order, so the first key
   // is the oldest one to forget.
   const recentIds = new Map();
+  const nameOwners = new Map(); // name key -> userId, least recently claimed first
   let lastSeq = 0;
   let online = 0;
 
@@ -85,6 +95,16 @@ export function createMemoryStore({ idMemory = 10000, epoch = randomEpoch() } = 
     online: () => online,
     onPresence: (listener) => { presenceListeners.push(listener); },
     guestPrefix: () => 'guest-',
+    async claimName(key, userId) {
+      const owner = nameOwners.get(key) ?? userId;
+      if (owner === userId) {
+        nameOwners.delete(key); // re-inserted: now the most recent
+        nameOwners.set(key, userId);
+        if (nameOwners.size > nameMemory) nameOwners.delete(nameOwners.keys().next().value);
+      }
+      return owner;
+    },
+    nameOwner: async (key) => nameOwners.get(key) ?? null,
     close: async () => {},
   };
 }

@@ -6,9 +6,12 @@
 // WASMCHAT_HISTORY (messages replayed to newcomers, default 100),
 // WASMCHAT_REDIS_URL (redis://host:port: one chat with every instance on that
 // Redis; unset: this process alone), WASMCHAT_MAX_BUFFERED_BYTES (a client
-// with more unsent data is closed with 1013, default 1048576).
+// with more unsent data is closed with 1013, default 1048576),
+// WASMCHAT_TOKEN_SECRET (at least 32 characters: /ws admits only holders of a
+// token signed with it, see token.js; unset: everyone is a guest).
 import { parseArgs } from 'node:util';
 import { startServer } from './app.js';
+import { checkSecret, tokenAuthenticator } from './token.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +50,19 @@ if (process.env.WASMCHAT_REDIS_URL) {
   // Until Redis answers, the instance does not listen: say what it waits for
   // (the host only: the URL may hold a password).
   console.log(`wasmchat: joining the cluster on Redis at ${new URL(url).host} ...`);
+}
+
+// Set but empty is refused, not taken for unset: a secret that went missing
+// (an unset shell variable) must not open the chat to everyone.
+if (process.env.WASMCHAT_TOKEN_SECRET !== undefined) {
+  const secret = process.env.WASMCHAT_TOKEN_SECRET;
+  try {
+    checkSecret(secret);
+  } catch (error) {
+    fail(`WASMCHAT_TOKEN_SECRET: ${error.message}`);
+  }
+  chatOptions.authenticate = tokenAuthenticator(secret);
+  console.log('wasmchat: /ws needs ?token= (mint one: node server/token.js --name NAME --ttl SECONDS)');
 }
 
 const app = await startServer({ host: values.host, port, ...chatOptions });

@@ -11,6 +11,8 @@
 //   <prefix>instances    zset: instance -> expiry (ms, Redis clock) of its heartbeat
 //   <prefix>online       hash: instance -> its client count
 //   <prefix>instance-no  counter naming instances (guest names)
+//   <prefix>name:<key>   the userId holding an identity name, for nameTtlMs
+//                        after its holder last connected
 //
 // Publishing is one Lua script (epoch check, id check, INCR, XADD, SET id), so
 // seq order is Redis's execution order and an id is stored at most once.
@@ -63,6 +65,17 @@ end
 return {others, redis.call('GET', KEYS[3])}
 `;
 
+// claimName: the first user holds a name; each claim by its holder renews it.
+const CLAIM_NAME = `
+local owner = redis.call('GET', KEYS[1])
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+if owner == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return owner
+`;
+
 const DEFAULTS = Object.freeze({
   keyPrefix: 'wasmchat:',
   historySize: 100, // delivered on start and after a new epoch
@@ -72,6 +85,7 @@ const DEFAULTS = Object.freeze({
   presenceTtlMs: 3000, // a silent instance's clients leave the count after this
   commandTimeoutMs: 10_000, // a Redis that does not answer is unavailable (generous: a loaded instance is slow to read replies)
   retryMs: 250, // pause of the fan-out loop after a failure
+  nameTtlMs: 30 * 24 * 3600_000, // an identity name stays its user's this long after they last connected
 });
 
 /**
@@ -105,7 +119,7 @@ export function createRedisStore({ url, ...rest }) {
   // connections reconnect by themselves.
   for (const client of [redis, reader]) client.on('error', () => {});
   for (const [name, lua, numberOfKeys] of [['wasmchatPublish', PUBLISH, 4], ['wasmchatEpoch', EPOCH, 3],
-    ['wasmchatHeartbeat', HEARTBEAT, 3]]) {
+    ['wasmchatHeartbeat', HEARTBEAT, 3], ['wasmchatClaimName', CLAIM_NAME, 1]]) {
     redis.defineCommand(name, { lua, numberOfKeys });
   }
 
@@ -236,6 +250,20 @@ export function createRedisStore({ url, ...rest }) {
     online: () => othersOnline + localOnline,
     onPresence: (listener) => { presenceListeners.push(listener); },
     guestPrefix: () => guestPrefix,
+    async claimName(nameKey, userId) {
+      try {
+        return await redis.wasmchatClaimName(key(`name:${nameKey}`), userId, config.nameTtlMs);
+      } catch (error) {
+        throw new StoreUnavailableError(`chat storage is unavailable (${error.message})`);
+      }
+    },
+    async nameOwner(nameKey) {
+      try {
+        return await redis.get(key(`name:${nameKey}`));
+      } catch (error) {
+        throw new StoreUnavailableError(`chat storage is unavailable (${error.message})`);
+      }
+    },
     async close() {
       closed = true;
       clearInterval(heartbeatTimer);

@@ -3,6 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { requestUrl } from './request-url.js';
 
 const contentTypes = {
   '.html': 'text/html; charset=utf-8',
@@ -24,11 +25,18 @@ const contentTypes = {
 export function staticFiles(mounts) {
   const entries = Object.entries(mounts).sort(([a], [b]) => b.length - a.length);
   return async (request, response, next) => {
-    const { pathname } = new URL(request.url, 'http://localhost');
+    // Never a throw from here (an async handler's rejection would end the
+    // process): a target that is no URL or no valid percent-encoding is `next`.
+    const pathname = requestUrl(request)?.pathname ?? '';
     const mount = entries.find(([prefix]) => pathname.startsWith(prefix));
     if (!mount || (request.method !== 'GET' && request.method !== 'HEAD')) return next();
     const [prefix, directory] = mount;
-    const relative = decodeURIComponent(pathname.slice(prefix.length)) || 'index.html';
+    let relative;
+    try {
+      relative = decodeURIComponent(pathname.slice(prefix.length)) || 'index.html';
+    } catch {
+      return next();
+    }
     const file = path.resolve(directory, relative);
     if (!file.startsWith(path.resolve(directory) + path.sep)) return next();
     try {

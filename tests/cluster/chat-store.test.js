@@ -5,7 +5,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { Client, startChat, withDeadline } from '../server/helpers.js';
+import { Client, startChat, withDeadline, refusedStatus } from '../server/helpers.js';
+import { mintToken, tokenAuthenticator } from '../../server/token.js';
 import { createMemoryStore } from '../../server/chat-store.js';
 import { createRedisStore } from '../../server/redis-store.js';
 import { startRedisServer } from '../fixtures/redis-server-process.js';
@@ -215,4 +216,68 @@ describe('Redis: instances are one chat', () => {
     assert.deepEqual(await alice2.expect('ack', DEADLINE_MS), { type: 'ack', id: 'during', seq: 1 });
     assert.deepEqual((await messages(bob2, 1)).map((m) => [m.seq, m.id]), [[1, 'during']]);
   });
+});
+
+// Identity names (claimName/nameOwner): an authenticated user's name is
+// theirs on every instance, also after they left.
+const SECRET = 'cluster-test-secret-0123456789-abcdefgh';
+const authenticated = (url, name, sub = name) =>
+  `${url}?token=${mintToken({ sub, name, ttlSeconds: 60 }, SECRET)}`;
+
+for (const [kind, makeFactory] of Object.entries(stores)) {
+  describe(`ChatStore contract, identity names: ${kind}`, () => {
+    test('claimName: the first user holds a name; nameOwner tells it; another user cannot take it over', async () => {
+      const store = makeFactory()();
+      await store.start();
+      try {
+        assert.equal(await store.nameOwner('ana'), null);
+        assert.equal(await store.claimName('ana', 'u1'), 'u1');
+        assert.equal(await store.claimName('ana', 'u2'), 'u1');
+        assert.equal(await store.claimName('ana', 'u1'), 'u1');
+        assert.equal(await store.nameOwner('ana'), 'u1');
+        assert.equal(await store.nameOwner('bob'), null);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('nick cannot take another authenticated user\'s name, on any instance, also once they left', async (t) => {
+      const count = kind === 'redis' ? 2 : 1;
+      const list = await instances(t, makeFactory(), count, { authenticate: tokenAuthenticator(SECRET) });
+      const [a, b] = [list[0], list[count - 1]];
+      const ana = await v1(t, authenticated(a.url, 'ana', 'u-ana'));
+      assert.equal(ana.welcome.name, 'ana');
+      const bob = await v1(t, authenticated(b.url, 'bob', 'u-bob'));
+      for (const name of ['ana', 'ANA']) {
+        bob.send({ type: 'nick', name });
+        assert.equal((await bob.expect('error', DEADLINE_MS)).code, 'name_taken', name);
+      }
+      ana.send({ type: 'nick', name: 'Bob' });
+      assert.equal((await ana.expect('error', DEADLINE_MS)).code, 'name_taken');
+      await ana.close();
+      bob.send({ type: 'nick', name: 'ana' });
+      assert.equal((await bob.expect('error', DEADLINE_MS)).code, 'name_taken');
+      bob.send({ type: 'nick', name: 'robert' });
+      assert.deepEqual(await bob.expect('name', DEADLINE_MS), { type: 'name', name: 'robert' });
+    });
+  });
+}
+
+test('Redis away: an authenticated upgrade is refused with 503 (its name cannot be recorded), then admitted again', async (t) => {
+  const [a] = await instances(t, stores.redis(), 1, { authenticate: tokenAuthenticator(SECRET) });
+  await redis.kill();
+  assert.equal(await refusedStatus(authenticated(a.url, 'ana')), 503);
+  await redis.start();
+  // Redis restarted empty: the instance re-syncs its epoch; the next attempts get in.
+  const ana = await withDeadline((async () => {
+    for (;;) {
+      try {
+        return await Client.v1(authenticated(a.url, 'ana'));
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  })(), 'a welcome after Redis came back', DEADLINE_MS);
+  t.after(() => ana.ws.terminate());
+  assert.equal(ana.welcome.name, 'ana');
 });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../server/app.js';
-import { Client, refusedStatus, withDeadline, PROTOCOL } from './helpers.js';
+import { Client, refusedStatus, withDeadline, rawExchange, UPGRADE_HEADERS, PROTOCOL } from './helpers.js';
 
 const indexJs = fileURLToPath(new URL('../../server/index.js', import.meta.url));
 
@@ -126,4 +126,18 @@ describe('server/index.js', () => {
     assert.notEqual(code, 0);
     assert.match(stderr, /WASMCHAT_HISTORY/);
   });
+});
+
+test('request targets that are no URL or bad percent-encoding get 404, on HTTP and upgrade, and the server goes on', async () => {
+  const app = await startServer({ port: 0 });
+  try {
+    const ask = async (head) => (await rawExchange(app.port, head)).split('\r\n')[0];
+    for (const target of ['//', '/%', '/dist/%zz', '/%E0%A4%A']) {
+      assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 'HTTP/1.1 404 Not Found', target);
+      assert.equal(await ask(`GET ${target} HTTP/1.1\r\nHost: x\r\n${UPGRADE_HEADERS}\r\n`), 'HTTP/1.1 404 Not Found', `upgrade ${target}`);
+    }
+    assert.equal((await fetch(app.url)).status, 200);
+  } finally {
+    await app.close();
+  }
 });

@@ -1,6 +1,7 @@
 // Shared by tests/server/*.test.js: servers on 127.0.0.1 port 0 and a `ws`
 // client whose frames can be awaited one by one, every wait with a deadline.
 import http from 'node:http';
+import net from 'node:net';
 import { WebSocket } from 'ws';
 import { createChatServer } from '../../server/chat-server.js';
 
@@ -157,4 +158,24 @@ export async function refusedStatus(url, options = {}) {
   const match = /Unexpected server response: (\d+)/.exec(error.message);
   if (!match) throw error;
   return Number(match[1]);
+}
+
+/** The handshake headers of a WebSocket upgrade request, for raw requests. */
+export const UPGRADE_HEADERS = 'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+  + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+
+/**
+ * Writes `head` (a raw HTTP request, CRLFs and all) on a new TCP connection
+ * and resolves with everything the server answered once it closed the
+ * connection: what a server said on the wire, byte for byte.
+ */
+export async function rawExchange(port, head) {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  let response = '';
+  socket.on('data', (chunk) => { response += chunk; });
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.write(head);
+  await withDeadline(closed, `the answer to ${JSON.stringify(head.split('\r\n')[0])}`);
+  return response;
 }
