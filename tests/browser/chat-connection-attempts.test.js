@@ -14,7 +14,9 @@
 //   client reports connect_timeout within connectTimeout + 1 s, then retries.
 // * URL provider: `server` as a function, called before every attempt; the
 //   server sees each fresh query; a rejection and an invalid URL are failed
-//   attempts (error, backoff, asked again), never a crash.
+//   attempts (error, backoff, asked again), never a crash. End to end with
+//   the server's token mode: an expired token is refused with 401 before the
+//   handshake, and the next attempt's fresh token is admitted.
 //
 // Measured numbers are printed as diagnostics (node --test shows them).
 import { test } from 'node:test';
@@ -25,6 +27,9 @@ import { TIMEOUT, pagesFor, waitReady, useChatSite } from './chat-page.js';
 import { connectionFailedLog, ENGINE } from './browsers.js';
 import { startServer } from '../../server/app.js';
 import { createChatServer } from '../../server/chat-server.js';
+import { mintToken, tokenAuthenticator } from '../../server/token.js';
+import { staticFiles } from '../../server/static-files.js';
+import { repoRoot } from './scenario-server.js';
 
 const site = useChatSite();
 const LOOPBACK_FAILURES = [connectionFailedLog(String.raw`ws://127\.0\.0\.1:\d+/ws(\?.*)?`, '.*')];
@@ -60,14 +65,14 @@ function installPredicates() {
     stateOffline: () => window.chat.state === 'offline',
     openAfterOnline: (log) => log.some((e) => e.type === 'open' && e.at > window.__atOnline?.at),
     attemptsStarted: (log, n) => log.filter((e) => e.type === 'status' && e.state === 'connecting').length >= n,
-    openAfterFourthCall: (log) => window.__calls.length >= 4 && log.some((e) => e.type === 'open' && e.at > window.__calls[3]),
+    openAfterCall: (log, n) => window.__calls.length >= n && log.some((e) => e.type === 'open' && e.at > window.__calls[n - 1]),
   };
 }
 const networkOffline = { name: 'networkOffline' };
 const stateOffline = { name: 'stateOffline' };
 const openAfterOnline = { name: 'openAfterOnline' };
 const attemptsStarted = { name: 'attemptsStarted' };
-const openAfterFourthCall = { name: 'openAfterFourthCall' };
+const openAfterCall = { name: 'openAfterCall' };
 
 // ---------------------------------------------------------------------------
 
@@ -199,15 +204,28 @@ test('connect timeout: a server that accepts and never answers gives connect_tim
 
 // ---------------------------------------------------------------------------
 
-/** A real chat server on its own port that records each upgrade's query and can drop every connection. */
-async function startRecordingChat(t) {
-  const chat = createChatServer();
+/**
+ * A real chat server on its own port that records each upgrade's `token`
+ * query and HTTP status (`statuses`), and can drop every connection.
+ * `respond` answers plain HTTP requests (else 404).
+ */
+async function startRecordingChat(t, chatOptions = {}, respond = (request, response) => response.writeHead(404).end()) {
+  const chat = createChatServer(chatOptions);
   await chat.start();
   const queries = [];
+  const statuses = [];
   const sockets = new Set();
-  const server = http.createServer((request, response) => response.writeHead(404).end());
+  const server = http.createServer(respond);
   server.on('upgrade', (request, socket, head) => {
     queries.push(new URL(request.url, 'http://x').searchParams.get('token'));
+    const at = statuses.push(null) - 1;
+    for (const method of ['write', 'end']) {
+      const original = socket[method].bind(socket);
+      socket[method] = (chunk, ...rest) => {
+        if (statuses[at] === null && chunk) statuses[at] = Number(/^HTTP\/1\.1 (\d+)/.exec(String(chunk))?.[1]);
+        return original(chunk, ...rest);
+      };
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     chat.handleUpgrade(request, socket, head);
@@ -218,7 +236,7 @@ async function startRecordingChat(t) {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { port: server.address().port, queries, drop: () => { for (const socket of sockets) socket.destroy(); } };
+  return { port: server.address().port, queries, statuses, drop: () => { for (const socket of sockets) socket.destroy(); } };
 }
 
 test('URL provider: called before every attempt, its fresh URL used; a rejection and a bad URL are retried', async (t) => {
@@ -244,7 +262,7 @@ test('URL provider: called before every attempt, its fresh URL used; a rejection
   await recordEvents(page, 'provided');
   await page.waitForFunction(() => window.provided.state === 'open', null, { timeout: TIMEOUT });
   chat.drop();
-  const seen = await waitForLog(page, openAfterFourthCall);
+  const seen = await waitForLog(page, openAfterCall, 4);
   const calls = await page.evaluate(() => window.__calls.length);
   assert.equal(calls, 4, 'one call per attempt');
   assert.deepStrictEqual(chat.queries, ['t1', 't4'], 'the server saw each attempt\'s fresh token');
@@ -257,6 +275,72 @@ test('URL provider: called before every attempt, its fresh URL used; a rejection
   assert.equal(await page.evaluate(() => window.provided.state), 'open');
   const times = await page.evaluate(() => window.__calls);
   t.diagnostic(`${ENGINE}: provider calls at +${times.map((at) => Math.round(at - times[0])).join(', +')} ms`);
+  await page.evaluate(() => window.provided.close());
+  pages.assertClean(LOOPBACK_FAILURES);
+});
+
+test('URL provider and token mode: an expired token is refused with 401, the next attempt brings a fresh one', async (t) => {
+  const secret = 'connect-test-secret-0123456789abcdefghij';
+  let clockOffsetMs = 0;  // the server's clock, moved forward to expire tokens
+  const now = () => Date.now() + clockOffsetMs;
+  let minted = 0;
+  // The page, the application's token endpoint and the authenticated chat on
+  // one origin (the page's CSP allows fetch() to its own origin only).
+  const serve = staticFiles({ '/': `${repoRoot}/web`, '/dist/': `${repoRoot}/dist` });
+  const chat = await startRecordingChat(t, { authenticate: tokenAuthenticator(secret, { now }) }, (request, response) => {
+    if (new URL(request.url, 'http://x').pathname !== '/token') {
+      return serve(request, response, () => response.writeHead(request.url === '/favicon.ico' ? 204 : 404).end());
+    }
+    minted += 1;
+    const token = mintToken({ sub: 'user-ana', name: 'ana', ttlSeconds: 60 }, secret, { now: now() });
+    response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(token);
+  });
+  const pages = pagesFor(t, site.browser);
+  // The page's own client talks to the other (open) server.
+  const { page } = await pages.open(`http://127.0.0.1:${chat.port}/`, { server: `ws://127.0.0.1:${site.server.port}/ws` });
+  await page.evaluate(async (port) => {
+    const { createChatClient } = await import('/dist/index.js');
+    // Keeps its token until an attempt with it failed (it cannot know the
+    // server's clock), then fetches a fresh one.
+    let token = null;
+    let opens = 0;
+    let opensAtLastCall = -1;
+    window.__calls = [];
+    window.provided = await createChatClient({
+      reconnectMinDelay: 100,
+      reconnectMaxDelay: 200,
+      server: async () => {
+        window.__calls.push(performance.now());
+        if (token === null || opens === opensAtLastCall) {
+          token = await (await fetch('/token')).text();
+        }
+        opensAtLastCall = opens;
+        return `ws://127.0.0.1:${port}/ws?token=${encodeURIComponent(token)}`;
+      },
+    });
+    window.provided.addEventListener('open', () => { opens += 1; });
+  }, chat.port);
+  await recordEvents(page, 'provided');
+  await page.waitForFunction(() => window.provided.state === 'open' && window.provided.name === 'ana', null, { timeout: TIMEOUT })
+    .catch(async (error) => {
+      throw new Error(`${error.message}; statuses ${chat.statuses}; log ${JSON.stringify(await log(page))}`);
+    });
+
+  clockOffsetMs = 120_000;  // the first token is now expired (60 s + 30 s skew)
+  chat.drop();
+  const seen = await waitForLog(page, openAfterCall, 3);
+  assert.equal(await page.evaluate(() => window.provided.name), 'ana', 'admitted as the token\'s user');
+  assert.deepStrictEqual(chat.statuses, [101, 401, 101], 'the expired token is refused before the handshake');
+  assert.equal(chat.queries[0], chat.queries[1], 'the second attempt reused the token, which had expired');
+  assert.notEqual(chat.queries[2], chat.queries[1], 'the third came with a fresh token');
+  assert.equal(minted, 2);
+  const afterDrop = seen.filter((e) => e.at > seen.find((x) => x.type === 'close').at - 1);
+  const refused = afterDrop.filter((e) => e.type === 'close');
+  assert.ok(refused.length >= 2 && refused.every((e) => e.code === 1006 && typeof e.reconnectIn === 'number'),
+    'the refusal is a failed connection (1006), retried');
+  const times = await page.evaluate(() => window.__calls);
+  t.diagnostic(`${ENGINE}: token provider calls at +${times.map((at) => Math.round(at - times[0])).join(', +')} ms; ` +
+    `statuses ${chat.statuses.join(', ')}; errors ${seen.filter((e) => e.type === 'error').map((e) => e.code).join(', ') || 'none'}`);
   await page.evaluate(() => window.provided.close());
   pages.assertClean(LOOPBACK_FAILURES);
 });
