@@ -126,7 +126,9 @@ export interface ChatClientOptions {
   /**
    * An attempt not open (and, for wasmchat.v1, greeted) this long after it
    * started is abandoned and retried with the backoff (`error`
-   * connect_timeout, then `close` 1006). Default 10000.
+   * connect_timeout, then `close` 1006). Default 10000. Keep it above
+   * `greetingTimeout`, or a silent plain server is abandoned before it
+   * counts as plain.
    */
   connectTimeout?: number;
   /** Wait for the server's welcome before assuming a plain server. Default 1500. */

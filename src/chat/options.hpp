@@ -38,7 +38,8 @@ struct ChatOptions {
   /// A connection attempt that is not open (and, for wasmchat.v1, greeted)
   /// by then is abandoned and retried with the backoff (error connect_timeout).
   /// It counts from the start of the attempt, so a URL provider that does not
-  /// answer is bounded too.
+  /// answer is bounded too. Keep it above greeting_timeout_ms, or a silent
+  /// plain server is abandoned before it counts as plain.
   Millis connect_timeout_ms = 10'000;
 
   /// How long to wait for the server's welcome before assuming a plain server.
