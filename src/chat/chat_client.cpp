@@ -96,8 +96,9 @@ void ChatClient::fail_attempt(std::string error_code, std::string message) {
 void ChatClient::set_network_online(bool online) {
   if (online == network_online_) return;
   network_online_ = online;
+  if (state_ == ConnectionState::closed) return;  // over: nothing more is reported
   const bool waiting = state_ == ConnectionState::offline || state_ == ConnectionState::reconnecting;
-  if (user_closed_ || state_ == ConnectionState::closed || !waiting) return set_state(state_);
+  if (user_closed_ || !waiting) return set_state(state_);
   reconnect_timer_.stop();
   if (!online) return set_state(ConnectionState::offline);  // the pending attempt would fail anyway
   attempt_ = 0;

@@ -78,7 +78,8 @@ class ChatClient {
   /// connection waits in the `offline` state without using up the backoff.
   /// Back online, a client that is waiting (offline, or out the backoff)
   /// tries at once, and its backoff starts again from the minimum. An open
-  /// connection is left alone either way (the heartbeat judges it).
+  /// connection is left alone either way (the heartbeat judges it). Each
+  /// change is reported (StatusChanged), except once closed for good.
   void set_network_online(bool online);
 
   /// The answer to request_url(request): connect to `url` now. Answers to a
