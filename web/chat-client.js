@@ -5,6 +5,7 @@ import {
   wasm, loadWasm, registerSink, unregisterSink, takeString, check, writeString,
 } from './module.js';
 import { closeArguments } from './wasm-websocket.js';
+import { networkOnline, watchNetwork } from './network-status.js';
 
 const SEND = "execute 'send' on 'ChatClient'";
 const CLOSE = "execute 'close' on 'ChatClient'";
@@ -18,18 +19,48 @@ const destroyer = new FinalizationRegistry((pointer) => wasm._wasmchat_chat_dest
 export class ChatClient extends EventTarget {
   #pointer;
   #sinkId;
-  #status = { state: 'connecting', mode: 'unknown', name: '', online: 0 };
+  #status = { state: 'connecting', mode: 'unknown', name: '', online: 0, network: 'online' };
+  #unwatchNetwork;
 
   /** @private Use createChatClient(). */
   constructor(options, token) {
     super();
     if (token !== constructing) throw new TypeError('Illegal constructor: use createChatClient()');
-    this.#sinkId = registerSink({ chatEvent: (event) => this.#dispatch(event) });
-    const [at, length] = writeString(JSON.stringify(options));
-    const pointer = wasm._wasmchat_chat_create(at, length, this.#sinkId);
+    const { server, ...fixed } = options;
+    const provider = typeof server === 'function' ? server : null;
+    this.#sinkId = registerSink({
+      chatEvent: (event) => this.#dispatch(event),
+      urlRequest: (request) => this.#askProvider(provider, request),
+    });
+    const [at, length] = writeString(JSON.stringify(provider ? fixed : options));
+    const pointer = wasm._wasmchat_chat_create(at, length, this.#sinkId, networkOnline() ? 1 : 0, provider ? 1 : 0);
     if (!pointer) unregisterSink(this.#sinkId);
     this.#pointer = check(pointer, "construct 'ChatClient'");
     destroyer.register(this, pointer);
+    this.#unwatchNetwork = watchNetwork((online) => wasm._wasmchat_chat_set_network_online(this.#pointer, online ? 1 : 0));
+  }
+
+  // The crossing for `server` given as a function (C++ asks, JS answers,
+  // src/bindings/chat_bindings.cpp): the function is called outside the
+  // wasm call that asked, and whatever it does (returns, resolves, throws,
+  // rejects) becomes one answer; C++ ignores answers it no longer awaits.
+  async #askProvider(provider, request) {
+    let ok = 1;
+    let text;
+    try {
+      await null;  // not from inside the C++ call that asked
+      const url = await provider();
+      if (typeof url !== 'string' && !(url instanceof URL)) {
+        throw new TypeError(`The server function must return a string or URL, not ${url === null ? 'null' : typeof url}.`);
+      }
+      text = String(url);
+    } catch (error) {
+      ok = 0;
+      text = `The server function failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (!this.#pointer) return;
+    const [at, length] = writeString(text);
+    wasm._wasmchat_chat_provide_url(this.#pointer, request, ok, at, length);
   }
 
   /**
@@ -70,8 +101,10 @@ export class ChatClient extends EventTarget {
   get queued() { return wasm._wasmchat_chat_outbox_size(this.#pointer); }
   /** UTF-8 bytes in the outbox. */
   get queuedBytes() { return wasm._wasmchat_chat_outbox_bytes(this.#pointer); }
-  /** Connection state in words: connecting, greeting, open, reconnecting, closed. */
+  /** Connection state in words: connecting, greeting, open, reconnecting, offline, closed. */
   get state() { return this.#status.state; }
+  /** The network as the browser last reported it: online or offline. */
+  get network() { return this.#status.network; }
   /** Dialect: unknown, v1 or plain. */
   get mode() { return this.#status.mode; }
   /** Our nickname as the server knows it. */
@@ -83,7 +116,10 @@ export class ChatClient extends EventTarget {
     const { type, ...detail } = event;
     if (type === 'status') this.#status = detail;
     // Closed for good: nothing more will come, so let this object be collected.
-    if (type === 'close' && detail.reconnectIn === null) unregisterSink(this.#sinkId);
+    if (type === 'close' && detail.reconnectIn === null) {
+      unregisterSink(this.#sinkId);
+      this.#unwatchNetwork?.();
+    }
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }

@@ -90,9 +90,13 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
   };
   const onError = ({ detail }) => { problem.textContent = `${detail.code}: ${detail.message}`; };
   const onClose = ({ detail }) => {
-    problem.textContent = detail.reconnectIn === null
-      ? `Closed (${detail.code}${detail.reason ? `: ${detail.reason}` : ''}).`
-      : `Connection lost (${detail.code}); reconnecting in ${(detail.reconnectIn / 1000).toFixed(1)} s.`;
+    if (detail.reconnectIn === null) {
+      problem.textContent = `Closed (${detail.code}${detail.reason ? `: ${detail.reason}` : ''}).`;
+    } else if (client.state === 'offline') {
+      problem.textContent = `Connection lost (${detail.code}); offline, reconnecting when the network is back.`;
+    } else {
+      problem.textContent = `Connection lost (${detail.code}); reconnecting in ${(detail.reconnectIn / 1000).toFixed(1)} s.`;
+    }
   };
   const onOpen = () => { problem.textContent = ''; };
 

@@ -97,8 +97,16 @@ export interface ChatClientOptions {
    * loaded yet; the instantiation is shared by every client on the page.
    */
   wasmUrl?: string | URL;
-  /** Server URL: ws:, wss:, http(s): or relative to the page. Default '/ws'. */
-  server?: string;
+  /**
+   * Server URL: ws:, wss:, http(s): or relative to the page. Default '/ws'.
+   * Or a function returning it (or a promise of it), called before every
+   * connection attempt, e.g. to put a fresh token in the query. A throw, a
+   * rejection or a result that is not a string/URL is a failed attempt
+   * (`error` url_provider_failed, then the backoff); a URL the WebSocket
+   * constructor refuses is one too (`error` invalid_url). Its time counts
+   * toward `connectTimeout`.
+   */
+  server?: string | URL | (() => string | URL | PromiseLike<string | URL>);
   /** Nickname to ask for after each (re)connection. */
   nickname?: string;
   /** Longest message, in Unicode code points. Default 50. */
@@ -115,6 +123,14 @@ export interface ChatClientOptions {
   /** Reconnection backoff bounds. Defaults 500 and 30000. */
   reconnectMinDelay?: number;
   reconnectMaxDelay?: number;
+  /**
+   * An attempt not open (and, for wasmchat.v1, greeted) this long after it
+   * started is abandoned and retried with the backoff (`error`
+   * connect_timeout, then `close` 1006). Default 10000. Keep it above
+   * `greetingTimeout`, or a silent plain server is abandoned before it
+   * counts as plain.
+   */
+  connectTimeout?: number;
   /** Wait for the server's welcome before assuming a plain server. Default 1500. */
   greetingTimeout?: number;
   /** wasmchat.v1 ping period, and the silence that means a dead connection. Defaults 15000 and 5000. */
@@ -138,8 +154,14 @@ export type ChatMessageDetail =
   | { own: false; seq: number; id: string; from: string; text: string; time: number }
   | { own: true; id: string; text: string; state: DeliveryState; reason: string };
 
-/** Connection state in words. */
-export type ChatState = 'connecting' | 'greeting' | 'open' | 'reconnecting' | 'closed';
+/**
+ * Connection state in words. `offline`: the connection was lost while the
+ * browser is offline (navigator.onLine false); no attempt is made until the
+ * window's `online` event, which starts one at once.
+ */
+export type ChatState = 'connecting' | 'greeting' | 'open' | 'reconnecting' | 'offline' | 'closed';
+/** The network as the browser reports it (navigator.onLine, online/offline events). */
+export type NetworkState = 'online' | 'offline';
 /** The dialect: wasmchat.v1, or a plain broadcast server. */
 export type ChatMode = 'unknown' | 'v1' | 'plain';
 
@@ -147,10 +169,15 @@ export type ChatMode = 'unknown' | 'v1' | 'plain';
 export interface ChatClientEventMap {
   open: CustomEvent<{ mode: ChatMode; name: string }>;
   message: CustomEvent<ChatMessageDetail>;
-  status: CustomEvent<{ state: ChatState; mode: ChatMode; name: string; online: number }>;
-  /** code: bad_envelope, transport_error, heartbeat_timeout, message_too_big, missed_messages, or a server error code. */
+  /** `online` counts the chat's clients; `network` is the browser's network. */
+  status: CustomEvent<{ state: ChatState; mode: ChatMode; name: string; online: number; network: NetworkState }>;
+  /**
+   * code: bad_envelope, transport_error, heartbeat_timeout, message_too_big, missed_messages,
+   * connect_timeout, url_provider_failed, invalid_url (the last three: a failed attempt, retried),
+   * or a server error code.
+   */
   error: CustomEvent<{ code: string; message: string }>;
-  /** reconnectIn: ms until the next attempt, or null when closed for good. */
+  /** reconnectIn: ms until the next attempt (0 while offline: at the `online` event), or null when closed for good. */
   close: CustomEvent<{ code: number; reason: string; wasClean: boolean; reconnectIn: number | null }>;
   drain: CustomEvent<Record<string, never>>;
 }
@@ -173,6 +200,8 @@ export declare class ChatClient extends EventTarget {
   /** UTF-8 bytes in the outbox. */
   readonly queuedBytes: number;
   readonly state: ChatState;
+  /** The network as the browser last reported it. */
+  readonly network: NetworkState;
   readonly mode: ChatMode;
   readonly name: string;
   readonly online: number;

@@ -45,6 +45,7 @@ const sink = {
   },
   string: (text, length) => { pendingString = readString(text, length); },
   chatEvent: (id, json, length) => sinks.get(id)?.chatEvent(JSON.parse(readString(json, length))),
+  chatUrlRequest: (id, request) => sinks.get(id)?.urlRequest(request),
   // The same `message` events as to_json() would give, from arguments.
   chatMessage: (sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength) => {
     sinks.get(sink)?.chatEvent(own

@@ -6,7 +6,7 @@ const params = new URLSearchParams(location.search);
 // ?server= picks another compatible server; numeric options (?maxLength=,
 // ?maxOutboxMessages=, ...) tune the client, e.g. for a slow network.
 const tunable = ['maxLength', 'maxIncomingBytes', 'highWaterMark', 'retryInterval', 'maxOutboxMessages',
-  'maxOutboxBytes', 'reconnectMinDelay', 'reconnectMaxDelay', 'greetingTimeout', 'heartbeatInterval',
+  'maxOutboxBytes', 'reconnectMinDelay', 'reconnectMaxDelay', 'connectTimeout', 'greetingTimeout', 'heartbeatInterval',
   'heartbeatTimeout'];
 const client = await createChatClient({
   server: params.get('server') ?? '/ws',  // resolved against the page: http -> ws, https -> wss

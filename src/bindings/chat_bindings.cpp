@@ -17,6 +17,9 @@ void wasmchat_js_chat_message(int sink, int own, int state, double seq, double t
                               std::size_t text_length, const char* reason, std::size_t reason_length);
 void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
 void wasmchat_js_string(const char* text, std::size_t length);
+/// The client asks its URL provider for the URL of a new attempt; the answer
+/// comes back through wasmchat_chat_provide_url() with the same request.
+void wasmchat_js_chat_url_request(int sink, double request);
 }
 
 namespace {
@@ -34,8 +37,12 @@ void return_string(std::string_view value) { wasmchat_js_string(value.data(), va
 
 extern "C" {
 
-/// `options` is the JSON of the JS options object. Returns null after rejecting.
-EMSCRIPTEN_KEEPALIVE BrowserChat* wasmchat_chat_create(const char* options, std::size_t length, int sink) {
+/// `options` is the JSON of the JS options object. `network_online` is
+/// navigator.onLine; with `url_provider` set, every attempt asks JS for its
+/// URL (wasmchat_js_chat_url_request) instead of using the `server` option.
+/// Returns null after rejecting.
+EMSCRIPTEN_KEEPALIVE BrowserChat* wasmchat_chat_create(const char* options, std::size_t length, int sink,
+                                                       int network_online, int url_provider) {
   auto parsed = wasmchat::chat::parse_options(std::string_view(options, length));
   if (!parsed) {
     reject(parsed.error());
@@ -56,6 +63,8 @@ EMSCRIPTEN_KEEPALIVE BrowserChat* wasmchat_chat_create(const char* options, std:
     }
     const std::string json = to_json(event);
     wasmchat_js_chat_event(sink, json.data(), json.size());
+  }, network_online != 0, url_provider == 0 ? std::function<void(std::uint64_t)>() : [sink](std::uint64_t request) {
+    wasmchat_js_chat_url_request(sink, static_cast<double>(request));
   });
   if (!chat) {
     reject(chat.error());
@@ -88,6 +97,19 @@ EMSCRIPTEN_KEEPALIVE int wasmchat_chat_close(BrowserChat* chat, int code, const 
 
 EMSCRIPTEN_KEEPALIVE void wasmchat_chat_set_nickname(BrowserChat* chat, const char* name, std::size_t length) {
   chat->client().set_nickname(std::string(name, length));
+}
+
+/// The window's online/offline events (and navigator.onLine).
+EMSCRIPTEN_KEEPALIVE void wasmchat_chat_set_network_online(BrowserChat* chat, int online) {
+  chat->client().set_network_online(online != 0);
+}
+
+/// The provider's answer to `request`: ok 1 and the URL, or ok 0 and why it failed.
+EMSCRIPTEN_KEEPALIVE void wasmchat_chat_provide_url(BrowserChat* chat, double request, int ok, const char* text,
+                                                    std::size_t length) {
+  const auto number = static_cast<std::uint64_t>(request);
+  if (ok) chat->client().url_provided(number, std::string_view(text, length));
+  else chat->client().url_failed(number, std::string(text, length));
 }
 
 EMSCRIPTEN_KEEPALIVE int wasmchat_chat_ready_state(BrowserChat* chat) {

@@ -10,6 +10,7 @@ var WasmchatEventSink = {
   wasmchat_js_reject: function(name, nameLength, message, messageLength) { Module['wasmchatSink'].reject(name, nameLength, message, messageLength); },
   wasmchat_js_string: function(text, length) { Module['wasmchatSink'].string(text, length); },
   wasmchat_js_chat_event: function(sink, json, length) { Module['wasmchatSink'].chatEvent(sink, json, length); },
+  wasmchat_js_chat_url_request: function(sink, request) { Module['wasmchatSink'].chatUrlRequest(sink, request); },
   wasmchat_js_chat_message: function(sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength) {
     Module['wasmchatSink'].chatMessage(sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength);
   },

@@ -14,8 +14,11 @@ namespace wasmchat::browser {
 class BrowserChat {
  public:
   /// Starts connecting. Fails only for an invalid URL (SyntaxError).
-  [[nodiscard]] static Result<std::unique_ptr<BrowserChat>> create(chat::ChatOptions options,
-                                                                   chat::ChatClient::Handler handler);
+  /// `network_online` and `request_url` are chat::Environment's (navigator.onLine
+  /// now; the URL provider, or null for options.url).
+  [[nodiscard]] static Result<std::unique_ptr<BrowserChat>> create(
+      chat::ChatOptions options, chat::ChatClient::Handler handler, bool network_online = true,
+      std::function<void(std::uint64_t request)> request_url = nullptr);
 
   [[nodiscard]] chat::ChatClient& client() noexcept { return *client_; }
 

@@ -20,7 +20,7 @@ constexpr std::size_t remembered_deliveries = 256;
 Result<std::unique_ptr<ChatClient>> ChatClient::create(ChatOptions options, Environment environment,
                                                         Handler handler) {
   std::unique_ptr<ChatClient> client(new ChatClient(std::move(options), std::move(environment), std::move(handler)));
-  if (auto status = client->connect(); !status) return status.error();
+  if (auto status = client->start_attempt(); !status) return status.error();
   return client;
 }
 
@@ -30,6 +30,8 @@ ChatClient::ChatClient(ChatOptions options, Environment environment, Handler han
       handler_(std::move(handler)),
       reconnect_policy_(options_.reconnect_min_ms, options_.reconnect_max_ms),
       outbox_(options_.max_outbox_messages, options_.max_outbox_bytes),
+      network_online_(environment_.network_online),
+      connect_timer_(*environment_.scheduler),
       greeting_timer_(*environment_.scheduler),
       flush_timer_(*environment_.scheduler),
       heartbeat_(
@@ -50,15 +52,57 @@ ChatClient::ChatClient(ChatOptions options, Environment environment, Handler han
 
 ChatClient::~ChatClient() = default;
 
-Status ChatClient::connect() {
+Status ChatClient::start_attempt() {
+  mode_ = Mode::unknown;
+  connect_timer_.start(options_.connect_timeout_ms, [this] {
+    pending_url_request_ = 0;
+    abandon(static_cast<std::uint16_t>(CloseCode::abnormal),
+            "No connection within " + std::to_string(options_.connect_timeout_ms) + " ms.", "connect_timeout");
+  });
+  set_state(ConnectionState::connecting);
+  if (!environment_.request_url) return open_socket(options_.url);
+  // Last: the provider may answer from inside the call.
+  pending_url_request_ = ++url_requests_;
+  environment_.request_url(pending_url_request_);
+  return success();
+}
+
+Status ChatClient::open_socket(std::string_view url) {
   const std::array<std::string, 1> protocols{std::string(protocol::subprotocol)};
-  auto transport = environment_.connect(options_.url, protocols);
+  auto transport = environment_.connect(url, protocols);
   if (!transport) return transport.error();
   transport_ = std::move(transport).value();
   transport_->on_event([this](const WebSocketEvent& event) { on_transport_event(event); });
-  mode_ = Mode::unknown;
-  set_state(ConnectionState::connecting);
   return success();
+}
+
+void ChatClient::url_provided(std::uint64_t request, std::string_view url) {
+  if (request == 0 || request != pending_url_request_) return;
+  pending_url_request_ = 0;
+  if (auto status = open_socket(url); !status) fail_attempt("invalid_url", status.error().message);
+}
+
+void ChatClient::url_failed(std::uint64_t request, std::string message) {
+  if (request == 0 || request != pending_url_request_) return;
+  pending_url_request_ = 0;
+  fail_attempt("url_provider_failed", std::move(message));
+}
+
+void ChatClient::fail_attempt(std::string error_code, std::string message) {
+  emit(ErrorOccurred{std::move(error_code), message});
+  after_connection_lost(static_cast<std::uint16_t>(CloseCode::abnormal), std::move(message), false);
+}
+
+void ChatClient::set_network_online(bool online) {
+  if (online == network_online_) return;
+  network_online_ = online;
+  if (state_ == ConnectionState::closed) return;  // over: nothing more is reported
+  const bool waiting = state_ == ConnectionState::offline || state_ == ConnectionState::reconnecting;
+  if (user_closed_ || !waiting) return set_state(state_);
+  reconnect_timer_.stop();
+  if (!online) return set_state(ConnectionState::offline);  // the pending attempt would fail anyway
+  attempt_ = 0;
+  if (auto status = start_attempt(); !status) fail_attempt("invalid_url", status.error().message);
 }
 
 void ChatClient::on_transport_event(const WebSocketEvent& event) {
@@ -172,6 +216,7 @@ void ChatClient::on_chat_message(const protocol::ChatMessage& message) {
 }
 
 void ChatClient::become_open(Mode mode) {
+  connect_timer_.stop();
   greeting_timer_.stop();
   mode_ = mode;
   attempt_ = 0;
@@ -276,6 +321,8 @@ void ChatClient::on_close(const CloseEvent& close) {
 }
 
 void ChatClient::after_connection_lost(std::uint16_t code, std::string reason, bool was_clean) {
+  connect_timer_.stop();
+  pending_url_request_ = 0;
   greeting_timer_.stop();
   flush_timer_.stop();
   heartbeat_.stop();
@@ -288,13 +335,17 @@ void ChatClient::after_connection_lost(std::uint16_t code, std::string reason, b
     fail_everything_queued(user_closed_ ? "closed" : "server_closed");
     return;
   }
+  if (!network_online_) {
+    // No attempt, and none of the backoff used up: set_network_online(true) starts one.
+    set_state(ConnectionState::offline);
+    emit(Closed{code, std::move(reason), was_clean, Millis{0}});
+    return;
+  }
   const Millis delay = reconnect_policy_.delay(attempt_++, environment_.random());
   set_state(ConnectionState::reconnecting);
   emit(Closed{code, std::move(reason), was_clean, delay});
   reconnect_timer_.start(delay, [this] {
-    if (auto status = connect(); !status) {
-      emit(ErrorOccurred{"transport_error", status.error().message});
-    }
+    if (auto status = start_attempt(); !status) fail_attempt("invalid_url", status.error().message);
   });
 }
 
@@ -361,7 +412,7 @@ ReadyState ChatClient::ready_state() const { return transport_ ? transport_->rea
 
 void ChatClient::set_state(ConnectionState state) {
   state_ = state;
-  emit(StatusChanged{state_, mode_, name_, online_});
+  emit(StatusChanged{state_, mode_, name_, online_, network_online_});
 }
 
 void ChatClient::emit(ChatEvent event) {

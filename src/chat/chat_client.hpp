@@ -32,6 +32,14 @@ struct Environment {
   Connector connect;               ///< Opens sockets (the browser's, or a fake).
   Scheduler* scheduler = nullptr;  ///< Timers; must outlive the client.
   std::function<double()> random;  ///< Uniform in [0, 1): ids and jitter.
+  /// The network's state at creation (the browser's navigator.onLine); later
+  /// changes arrive through ChatClient::set_network_online().
+  bool network_online = true;
+  /// Set when the URL comes from the user (a function in JS): called at the
+  /// start of every attempt, instead of using options.url, with a request
+  /// number; the answer comes back, at any later time, through
+  /// ChatClient::url_provided() or url_failed() with that number.
+  std::function<void(std::uint64_t request)> request_url = nullptr;
 };
 
 /// A chat session that survives connection loss.
@@ -43,8 +51,10 @@ class ChatClient {
  public:
   using Handler = std::function<void(const ChatEvent&)>;
 
-  /// Starts connecting to options.url. Fails (SyntaxError) only when the URL
-  /// is invalid; every later failure arrives as an event.
+  /// Starts the first attempt (whatever the network's state: it validates
+  /// the URL, and a page may reach a loopback or LAN server while the browser
+  /// says offline). Fails (SyntaxError) only when options.url is invalid and
+  /// there is no request_url; every later failure arrives as an event.
   [[nodiscard]] static Result<std::unique_ptr<ChatClient>> create(ChatOptions options, Environment environment,
                                                                  Handler handler);
   ~ChatClient();
@@ -63,7 +73,25 @@ class ChatClient {
   /// reported failed. Same code/reason rules as WebSocket.close().
   [[nodiscard]] Status close(std::optional<std::uint16_t> code = std::nullopt, std::string_view reason = {});
 
+  /// The network went down or came back (navigator.onLine, the window's
+  /// offline/online events). While offline no attempt is started: a lost
+  /// connection waits in the `offline` state without using up the backoff.
+  /// Back online, a client that is waiting (offline, or out the backoff)
+  /// tries at once, and its backoff starts again from the minimum. An open
+  /// connection is left alone either way (the heartbeat judges it). Each
+  /// change is reported (StatusChanged), except once closed for good.
+  void set_network_online(bool online);
+
+  /// The answer to request_url(request): connect to `url` now. Answers to a
+  /// request that is no longer pending (timed out, closed) are ignored.
+  void url_provided(std::uint64_t request, std::string_view url);
+  /// The answer to request_url(request): the provider failed (`message`
+  /// says why). A failed attempt: error url_provider_failed, then the backoff.
+  void url_failed(std::uint64_t request, std::string message);
+
   [[nodiscard]] ConnectionState state() const noexcept { return state_; }
+  /// The network's state, as last reported.
+  [[nodiscard]] bool network_online() const noexcept { return network_online_; }
   [[nodiscard]] Mode mode() const noexcept { return mode_; }
   /// The current socket's readyState (CLOSED between connections).
   [[nodiscard]] ReadyState ready_state() const;
@@ -81,7 +109,13 @@ class ChatClient {
  private:
   ChatClient(ChatOptions options, Environment environment, Handler handler);
 
-  Status connect();
+  /// Starts an attempt: the connect timeout, then the URL (asked for, or
+  /// options.url). The status is that of opening the socket at once.
+  Status start_attempt();
+  /// Opens the socket of the current attempt.
+  Status open_socket(std::string_view url);
+  /// An attempt failed before it had a socket: reported, then the backoff.
+  void fail_attempt(std::string error_code, std::string message);
   void on_transport_event(const WebSocketEvent& event);
   void on_open();
   void on_frame(const MessageEvent& message);
@@ -117,6 +151,9 @@ class ChatClient {
   bool user_closed_ = false;
   bool outbox_blocked_ = false;  // waited for bufferedAmount since the last drain
   unsigned attempt_ = 0;         // reconnections since the last successful open
+  bool network_online_ = true;
+  std::uint64_t url_requests_ = 0;         // request numbers given out so far
+  std::uint64_t pending_url_request_ = 0;  // the one answer awaited; 0: none
 
   SequenceTracker sequence_;
   std::uint64_t max_code_points_ = 0;  // the server's announced text limit; 0 before a welcome
@@ -132,6 +169,7 @@ class ChatClient {
   // written before this time, then the unacknowledged messages go again.
   Millis hold_until_ = 0;
 
+  Timer connect_timer_;
   Timer greeting_timer_;
   Timer flush_timer_;
   Heartbeat heartbeat_;

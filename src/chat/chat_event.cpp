@@ -21,6 +21,7 @@ std::string_view to_string(ConnectionState state) noexcept {
     case ConnectionState::greeting: return "greeting";
     case ConnectionState::open: return "open";
     case ConnectionState::reconnecting: return "reconnecting";
+    case ConnectionState::offline: return "offline";
     case ConnectionState::closed: return "closed";
   }
   return "closed";
@@ -53,7 +54,8 @@ std::string to_json(const ChatEvent& event) {
                    out.key("state").string(to_string(e.state)).key("text").string(e.text).key("type").string("message");
                  },
                  [&](const StatusChanged& e) {
-                   out.key("mode").string(to_string(e.mode)).key("name").string(e.name).key("online").number(e.online);
+                   out.key("mode").string(to_string(e.mode)).key("name").string(e.name);
+                   out.key("network").string(e.network_online ? "online" : "offline").key("online").number(e.online);
                    out.key("state").string(to_string(e.state)).key("type").string("status");
                  },
                  [&](const ErrorOccurred& e) {

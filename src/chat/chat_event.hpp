@@ -21,6 +21,7 @@ enum class ConnectionState {
   greeting,      ///< Open; waiting for the server's welcome to settle the dialect.
   open,          ///< Chatting.
   reconnecting,  ///< Lost the connection; waiting out the backoff.
+  offline,       ///< Lost the connection while the browser is offline; waits for `online`.
   closed,        ///< For good: the user closed, or the server said not to come back.
 };
 
@@ -57,18 +58,24 @@ struct StatusChanged {
   Mode mode = Mode::unknown;
   std::string name;
   std::uint64_t online = 0;
+  bool network_online = true;  ///< The browser's navigator.onLine, as last reported.
 };
 
 /// A runtime failure, with a stable code: bad_envelope, transport_error,
 /// heartbeat_timeout, message_too_big, missed_messages (a gap in seq: messages
-/// sent while away that the history no longer holds), or the code of a server
-/// `error`.
+/// sent while away that the history no longer holds), connect_timeout (an
+/// attempt not open and greeted within connect_timeout_ms), url_provider_failed
+/// (the URL provider failed), invalid_url (the URL was refused by the
+/// WebSocket constructor), or the code of a server `error`. The last three
+/// are failed attempts: retried with the backoff.
 struct ErrorOccurred {
   std::string code;
   std::string message;
 };
 
-/// A connection ended. `reconnect_in_ms` is set when the client will retry.
+/// A connection (or an attempt) ended. `reconnect_in_ms` is set when the
+/// client will retry: the backoff delay, or 0 while offline (the attempt
+/// starts as soon as the network is back).
 struct Closed {
   std::uint16_t code = 1006;
   std::string reason;

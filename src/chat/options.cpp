@@ -97,6 +97,7 @@ Result<ChatOptions> parse_options(std::string_view json_text) {
     else if (key == "retryInterval") amount = &options.retry_interval_ms;
     else if (key == "reconnectMinDelay") amount = &options.reconnect_min_ms;
     else if (key == "reconnectMaxDelay") amount = &options.reconnect_max_ms;
+    else if (key == "connectTimeout") amount = &options.connect_timeout_ms;
     else if (key == "greetingTimeout") amount = &options.greeting_timeout_ms;
     else if (key == "heartbeatInterval") amount = &options.heartbeat_interval_ms;
     else if (key == "heartbeatTimeout") amount = &options.heartbeat_timeout_ms;

@@ -35,6 +35,13 @@ struct ChatOptions {
   Millis reconnect_min_ms = 500;
   Millis reconnect_max_ms = 30'000;
 
+  /// A connection attempt that is not open (and, for wasmchat.v1, greeted)
+  /// by then is abandoned and retried with the backoff (error connect_timeout).
+  /// It counts from the start of the attempt, so a URL provider that does not
+  /// answer is bounded too. Keep it above greeting_timeout_ms, or a silent
+  /// plain server is abandoned before it counts as plain.
+  Millis connect_timeout_ms = 10'000;
+
   /// How long to wait for the server's welcome before assuming a plain server.
   Millis greeting_timeout_ms = 1500;
   /// wasmchat.v1 liveness: ping period, and how long a silence means "dead".
@@ -45,7 +52,7 @@ struct ChatOptions {
 /// Reads options given as a JSON object with the JS names (web/index.d.ts:
 /// server, nickname, maxLength, maxIncomingBytes, highWaterMark, retryInterval,
 /// maxOutboxMessages, maxOutboxBytes, reconnectMinDelay, reconnectMaxDelay,
-/// greetingTimeout, heartbeatInterval, heartbeatTimeout). Missing keys keep
+/// connectTimeout, greetingTimeout, heartbeatInterval, heartbeatTimeout). Missing keys keep
 /// their defaults; an unknown key or a wrong type is a TypeError, so a typo
 /// never silently becomes a default.
 [[nodiscard]] Result<ChatOptions> parse_options(std::string_view json_text);

@@ -130,10 +130,10 @@ class Session {
       "server: error", "server: presence/name/pong", "server: raw text", "server: binary", "network: fail",
       "server: close", "set bufferedAmount", "advance clock", "user: send bytes", "user: send text",
       "user: close", "user: set_nickname", "user: burst of sends", "server: ack in order",
-      "server: broadcast own message back", "advance clock 1000 ms"};
+      "server: broadcast own message back", "advance clock 1000 ms", "network: offline/online"};
 
   void step() {
-    op_ = in_.byte() % 21;
+    op_ = in_.byte() % 22;
     trace("-- op " + std::to_string(op_) + " " + std::string(op_names[op_]) + " (state " +
           std::string(to_string(client_->state())) + ", mode " + std::string(to_string(client_->mode())) +
           ", t=" + std::to_string(scheduler_.now()) + ")");
@@ -224,8 +224,11 @@ class Session {
           }
         }
         break;
-      default:  // time passes, a lot
+      case 20:  // time passes, a lot
         scheduler_.advance(1000);
+        break;
+      default:  // the browser's online/offline events
+        client_->set_network_online(in_.flag());
         break;
     }
   }
@@ -461,11 +464,14 @@ class Session {
                    },
                    [&](const Closed& c) {
                      const auto now = state();
-                     FUZZ_CHECK(now == ConnectionState::reconnecting || now == ConnectionState::closed,
+                     FUZZ_CHECK(now == ConnectionState::reconnecting || now == ConnectionState::offline ||
+                                    now == ConnectionState::closed,
                                 "Closed while " + std::string(to_string(now)));
-                     FUZZ_CHECK(c.reconnect_in_ms.has_value() == (now == ConnectionState::reconnecting),
+                     FUZZ_CHECK(c.reconnect_in_ms.has_value() == (now != ConnectionState::closed),
                                 "Closed.reconnect_in_ms disagrees with the state");
-                     if (c.reconnect_in_ms) {
+                     if (now == ConnectionState::offline) {
+                       FUZZ_CHECK(c.reconnect_in_ms == chat::Millis{0}, "Closed while offline with a delay");
+                     } else if (c.reconnect_in_ms) {
                        FUZZ_CHECK(*c.reconnect_in_ms >= options_.reconnect_min_ms / 2 &&
                                       *c.reconnect_in_ms <= options_.reconnect_max_ms,
                                   "reconnect delay " + std::to_string(*c.reconnect_in_ms) + " out of bounds");
@@ -490,15 +496,21 @@ class Session {
     using CS = ConnectionState;
     const auto from = last_state_;
     const auto to = s.state;
-    FUZZ_CHECK(static_cast<int>(to) >= 0 && static_cast<int>(to) <= 4, "StatusChanged with an illegal state");
+    FUZZ_CHECK(static_cast<int>(to) >= 0 && static_cast<int>(to) <= static_cast<int>(CS::closed), "StatusChanged with an illegal state");
     bool legal = false;
     switch (from) {
       case CS::connecting: legal = to != CS::connecting || first_status_; break;
-      case CS::greeting: legal = to == CS::greeting || to == CS::open || to == CS::reconnecting || to == CS::closed; break;
-      case CS::open: legal = to == CS::open || to == CS::reconnecting || to == CS::closed; break;
-      case CS::reconnecting: legal = to == CS::connecting || to == CS::closed; break;
+      case CS::greeting:
+        legal = to == CS::greeting || to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed;
+        break;
+      case CS::open: legal = to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed; break;
+      case CS::reconnecting: legal = to == CS::connecting || to == CS::offline || to == CS::closed; break;
+      case CS::offline: legal = to == CS::offline || to == CS::connecting || to == CS::closed; break;
       case CS::closed: legal = false; break;
     }
+    // A network report repeats the state it happened in.
+    if (s.network_online != last_network_ && to == from) legal = true;
+    last_network_ = s.network_online;
     FUZZ_CHECK(legal, "state " + std::string(to_string(from)) + " -> " + std::string(to_string(to)));
     first_status_ = false;
     last_state_ = to;
@@ -627,6 +639,11 @@ class Session {
     if (user_closed_) {
       FUZZ_CHECK(network_.opened == opened_at_user_close_, "reconnected after the user's close()" + after);
     }
+    // Offline (docs/protocol.md): no attempt, no socket, no timer until the network is back.
+    if (state == ConnectionState::offline) {
+      FUZZ_CHECK(!client_->network_online(), "offline while the network is up" + after);
+      FUZZ_CHECK(socket == nullptr && scheduler_.pending() == 0, "an offline client still tries" + after);
+    }
     if (client_->mode() == Mode::v1 && socket != nullptr) check_v1_frames(*socket);
 
     // Liveness (docs/protocol.md): after the last frame, a ping goes out within
@@ -677,6 +694,7 @@ class Session {
 
   std::size_t events_ = 0;
   ConnectionState last_state_ = ConnectionState::connecting;
+  bool last_network_ = true;
   bool first_status_ = true;
   bool user_closed_ = false;
   std::size_t opened_at_user_close_ = 0;

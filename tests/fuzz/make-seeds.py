@@ -118,7 +118,7 @@ def close_seeds():
 # Seed byte bits: 1 nickname "me", 2 maxIncomingBytes 200 (else 4096),
 # 4 reconnectMaxMs 80 (else 10), 8 heartbeat every 200 ms (else 30).
 ACCEPT_V1, ACCEPT_PLAIN, WELCOME, MESSAGE, ACK, ERROR, MISC, RAW, BINARY, FAIL, CLOSE, BUFFERED, ADVANCE, \
-    SEND_BYTES, SEND_TEXT, USER_CLOSE, NICK, BURST, ACK_IN_ORDER, ECHO_OWN, ADVANCE_1000 = range(21)
+    SEND_BYTES, SEND_TEXT, USER_CLOSE, NICK, BURST, ACK_IN_ORDER, ECHO_OWN, ADVANCE_1000, NETWORK = range(22)
 
 
 def sized(data):
@@ -205,6 +205,10 @@ def session_seeds():
         "too-long-and-invalid": b"\x00" + open_v1() + send("a" * 101) + send(b"\xff") + send(b"")
         + user_close(4) + user_close(0, b"reason without code"),
         "handshake-refused": b"\x00" + bytes([FAIL, ADVANCE_1000, FAIL, ADVANCE_1000, ACCEPT_V1]) + welcome(),
+        # NETWORK then 0: the browser goes offline; then 1: back online.
+        "offline-waits-online-reconnects": b"\x04" + open_v1() + send("queued offline") + bytes([NETWORK, 0])
+        + bytes([FAIL, ADVANCE_1000, ADVANCE_1000, NETWORK, 1]) + open_v1() + bytes([ACK_IN_ORDER, 0]),
+        "connect-timeout-retries": b"\x00" + bytes([ADVANCE_1000] * 11) + open_v1() + send("after the timeout"),
         "bad-envelopes": b"\x00" + open_v1() + bytes([RAW]) + sized("{") + bytes([RAW]) + sized('{"type":"teleport"}')
         + bytes([BINARY]) + sized(b"\x01\x02") + message(seq_mode=3),
     }

@@ -76,10 +76,11 @@ class FakeTransport final : public Transport {
 /// Creates FakeTransports and keeps track of the live ones.
 class FakeNetwork {
  public:
-  /// A Connector that opens fake connections (or refuses URLs starting "bad:").
+  /// A Connector that opens fake connections (or refuses URLs starting "bad:",
+  /// and every URL while refuse_all is set).
   [[nodiscard]] Connector connector() {
     return [this](std::string_view url, std::span<const std::string> protocols) -> Result<std::unique_ptr<Transport>> {
-      if (url.rfind("bad:", 0) == 0) return DomError{DomErrorName::syntax_error, "bad URL"};
+      if (refuse_all || url.rfind("bad:", 0) == 0) return DomError{DomErrorName::syntax_error, "bad URL"};
       ++opened;
       return std::unique_ptr<Transport>(
           new FakeTransport(*this, std::string(url), std::vector<std::string>(protocols.begin(), protocols.end())));
@@ -90,6 +91,7 @@ class FakeNetwork {
 
   std::vector<FakeTransport*> live;
   std::size_t opened = 0;
+  bool refuse_all = false;
   /// Every close(code, reason) the client asked for, on any connection.
   std::vector<std::pair<std::uint16_t, std::string>> closes_requested;
 };

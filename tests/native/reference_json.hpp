@@ -222,7 +222,7 @@ inline std::string to_json(const ChatEvent& event) {
           },
           [](const StatusChanged& e) {
             return json{{"type", "status"}, {"state", to_string(e.state)}, {"mode", to_string(e.mode)},
-                        {"name", e.name},   {"online", e.online}};
+                        {"name", e.name},   {"online", e.online}, {"network", e.network_online ? "online" : "offline"}};
           },
           [](const ErrorOccurred& e) { return json{{"type", "error"}, {"code", e.code}, {"message", e.message}}; },
           [](const Closed& e) {

@@ -4,7 +4,7 @@
 import {
   createChatClient, WasmWebSocket, defineChatElement,
   type ChatClient, type ChatClientOptions, type ChatClientEventMap, type ChatMessageDetail,
-  type ChatMode, type ChatState, type DeliveryState, type SendFailure, type SendResult,
+  type ChatMode, type ChatState, type NetworkState, type DeliveryState, type SendFailure, type SendResult,
   type WasmChatElement, type WasmWebSocketEventMap,
 } from 'wasmchat';
 import * as single from 'wasmchat/single-file';
@@ -64,6 +64,16 @@ export async function startChat(log: HTMLElement): Promise<ChatClient> {
   const state: ChatState = client.state;
   log.dataset.state = state;
 
+  // A URL provider (fresh token per attempt), sync or async, and the connect timeout.
+  void createChatClient({ server: async () => new URL('wss://chat.example/ws?token=t'), connectTimeout: 5000 });
+  void createChatClient({ server: () => 'wss://chat.example/ws' });
+  const network: NetworkState = client.network;
+  client.addEventListener('status', ({ detail }) => {
+    const waiting: boolean = detail.state === 'offline' && detail.network === 'offline';
+    log.dataset.network = `${network} ${waiting}`;
+  });
+  // @ts-expect-error a provider returns a URL, not a number
+  void createChatClient({ server: () => 42 });
   // @ts-expect-error SendResult must be narrowed before reading id
   void result.id;
   // @ts-expect-error an unknown option is rejected
