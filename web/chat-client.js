@@ -5,6 +5,7 @@ import {
   wasm, loadWasm, registerSink, unregisterSink, takeString, check, writeString,
 } from './module.js';
 import { closeArguments } from './wasm-websocket.js';
+import { OutboxStore, storeName, storeKey } from './outbox-store.js';
 
 const SEND = "execute 'send' on 'ChatClient'";
 const CLOSE = "execute 'close' on 'ChatClient'";
@@ -19,9 +20,10 @@ export class ChatClient extends EventTarget {
   #pointer;
   #sinkId;
   #status = { state: 'connecting', mode: 'unknown', name: '', online: 0 };
+  #outboxStore = null;
 
   /** @private Use createChatClient(). */
-  constructor(options, token) {
+  constructor(options, token, outboxStore = null) {
     super();
     if (token !== constructing) throw new TypeError('Illegal constructor: use createChatClient()');
     this.#sinkId = registerSink({ chatEvent: (event) => this.#dispatch(event) });
@@ -30,6 +32,28 @@ export class ChatClient extends EventTarget {
     if (!pointer) unregisterSink(this.#sinkId);
     this.#pointer = check(pointer, "construct 'ChatClient'");
     destroyer.register(this, pointer);
+    if (outboxStore) {
+      this.#outboxStore = outboxStore;
+      outboxStore.attach({
+        restore: (id, text) => this.#restore(id, text),
+        report: (code, message) => this.#dispatch({ type: 'error', code, message }),
+      });
+    }
+  }
+
+  /**
+   * Where unsettled messages are kept: `off` (in memory, as asked), `on`
+   * (in IndexedDB, this page holds the store), `waiting` (another page of
+   * this origin holds it: in memory until it is released) or `failed` (a
+   * storage error, reported as `storage_unavailable`: in memory).
+   */
+  get persistence() { return this.#outboxStore?.state ?? 'off'; }
+
+  #restore(id, text) {
+    const [at, length] = writeString(`${id}\n${text}`);
+    let ok = 0;
+    const refusal = takeString(() => { ok = wasm._wasmchat_chat_restore(this.#pointer, at, length); });
+    return ok ? null : refusal;
   }
 
   /**
@@ -82,8 +106,12 @@ export class ChatClient extends EventTarget {
   #dispatch(event) {
     const { type, ...detail } = event;
     if (type === 'status') this.#status = detail;
+    if (this.#outboxStore && type === 'message' && detail.own) this.#outboxStore.ownMessage(detail);
     // Closed for good: nothing more will come, so let this object be collected.
-    if (type === 'close' && detail.reconnectIn === null) unregisterSink(this.#sinkId);
+    if (type === 'close' && detail.reconnectIn === null) {
+      unregisterSink(this.#sinkId);
+      this.#outboxStore?.close();
+    }
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }
@@ -99,7 +127,16 @@ const constructing = Symbol('constructing');
  */
 export async function createChatClient(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object.');
-  const { wasmUrl, ...chatOptions } = options;
+  const { wasmUrl, persist, ...chatOptions } = options;
+  const name = storeName(persist);
   await loadWasm(wasmUrl);
-  return new ChatClient(chatOptions, constructing);
+  // Opened (and the stored messages read) before the client exists, so that
+  // they are restored ahead of anything sent later.
+  const outboxStore = name === null ? null : await OutboxStore.open(storeKey(name, chatOptions.server));
+  try {
+    return new ChatClient(chatOptions, constructing, outboxStore);
+  } catch (error) {
+    outboxStore?.close();
+    throw error;
+  }
 }
