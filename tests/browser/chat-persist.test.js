@@ -5,16 +5,19 @@
 // two tabs of one store never deliver a stored message twice; a storage
 // failure is reported and the chat goes on in memory.
 //
-// Storage is per origin and, in Chromium and Firefox, per browser context:
-// the pages of one "browser profile" are the pages of one context here. Each
-// test has its own server (its own port, so its own origin): nothing stored
-// by one test is seen by another, also in WebKit, whose windows all share
-// one storage.
+// The pages come from a server of their own (server/app.js in this process)
+// and talk to the chat server with ?server=, so that a page can be loaded
+// while the chat server is down. Storage is per origin and, in Chromium and
+// Firefox, per browser context: the pages of one "browser profile" are the
+// pages of one context here. Each test has its own page server (its own
+// port, so its own origin): nothing stored by one test is seen by another,
+// also in WebKit, whose windows all share one storage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
 import { pagesFor, loadChat, waitReady, say, shown, waitForMessage, TIMEOUT } from './chat-page.js';
 import { startChatServerProcess } from '../fixtures/chat-server-process.js';
+import { startServer } from '../../server/app.js';
 import { connectionFailedLog, ENGINE } from './browsers.js';
 
 let browser;
@@ -25,6 +28,16 @@ after(async () => { await browser?.close(); });
 const FAST = { reconnectMinDelay: 100, reconnectMaxDelay: 400 };
 const PERSISTED = { ...FAST, persist: 'true' };
 const SERVER_DOWN_ERRORS = [connectionFailedLog(String.raw`ws://127\.0\.0\.1:\d+/ws`)];
+
+/** A killable chat server and a page server; `chat(params)` are the page parameters that point at the former. */
+async function startSites(t) {
+  const server = await startChatServerProcess();
+  t.after(() => server.stop());
+  const site = await startServer({ port: 0 });
+  t.after(() => site.close());
+  const ws = `ws://127.0.0.1:${server.port}/ws`;
+  return { server, url: site.url, chat: (params) => ({ server: ws, ...params }) };
+}
 
 /** Records this page stores for the chat at `server` (read from IndexedDB itself, not from the client). */
 function stored(page) {
@@ -77,13 +90,12 @@ async function fence(sender, receivers, text) {
 }
 
 test('a reload with five messages queued while the server is down: each is shown exactly once, on every page', async (t) => {
-  const server = await startChatServerProcess();
-  t.after(() => server.stop());
+  const { server, url, chat } = await startSites(t);
   const pages = pagesFor(t, browser);
   const context = await browser.newContext();
   t.after(() => context.close().catch(() => {}));
-  const alice = await pages.open(server.url, { nickname: 'alice', ...PERSISTED }, { context });
-  const bob = await pages.open(server.url, { nickname: 'bob', ...FAST });
+  const alice = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
+  const bob = await pages.open(url, chat({ nickname: 'bob', ...FAST }));
   await waitReady(alice.page, 'alice');
   await waitReady(bob.page, 'bob');
   assert.equal(await alice.page.evaluate(() => window.chat.persistence), 'on');
@@ -95,7 +107,7 @@ test('a reload with five messages queued while the server is down: each is shown
   const before = await waitStored(alice.page, 5);
   assert.deepStrictEqual(before.map((r) => r.text), texts);
 
-  await loadChat(alice.page, server.url, { nickname: 'alice', ...PERSISTED });
+  await loadChat(alice.page, url, chat({ nickname: 'alice', ...PERSISTED }));
   await waitOwn(alice.page, texts, 'queued');  // shown as pending after the reload
   const pendingAfterReload = (await shown(alice.page)).filter((l) => l.own && l.state === 'queued').length;
 
@@ -103,7 +115,7 @@ test('a reload with five messages queued while the server is down: each is shown
   await waitOwn(alice.page, texts, 'delivered');
   for (const text of texts) await waitForMessage(bob.page, text);
   await waitReady(bob.page, 'bob');
-  const carol = await pages.open(server.url, { nickname: 'carol' });  // a newcomer: the history
+  const carol = await pages.open(url, chat({ nickname: 'carol' }));  // a newcomer: the history
   await waitReady(carol.page, 'carol');
   await fence(alice.page, [bob.page, carol.page], 'after the five');
   const counts = {
@@ -118,13 +130,12 @@ test('a reload with five messages queued while the server is down: each is shown
 });
 
 test('a renderer closed without unload, with messages queued: delivered after reopening, once', async (t) => {
-  const server = await startChatServerProcess();
-  t.after(() => server.stop());
+  const { server, url, chat } = await startSites(t);
   const pages = pagesFor(t, browser);
   const context = await browser.newContext();
   t.after(() => context.close().catch(() => {}));
-  const first = await pages.open(server.url, { nickname: 'alice', ...PERSISTED }, { context });
-  const bob = await pages.open(server.url, { nickname: 'bob', ...FAST });
+  const first = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
+  const bob = await pages.open(url, chat({ nickname: 'bob', ...FAST }));
   await waitReady(first.page, 'alice');
   await waitReady(bob.page, 'bob');
   // Whether the engine ran the page's unload handlers on close: recorded in localStorage.
@@ -141,7 +152,7 @@ test('a renderer closed without unload, with messages queued: delivered after re
   await first.page.close();
 
   await server.restart();
-  const second = await pages.open(server.url, { nickname: 'alice', ...PERSISTED }, { context });
+  const second = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
   const pagehide = await second.page.evaluate(() => localStorage.getItem('pagehide'));
   await waitOwn(second.page, texts, 'delivered');
   await waitReady(bob.page, 'bob');
@@ -156,13 +167,12 @@ test('a renderer closed without unload, with messages queued: delivered after re
 });
 
 test('two tabs of one store: one takes the stored messages, the other leaves them alone; no duplicates', async (t) => {
-  const server = await startChatServerProcess();
-  t.after(() => server.stop());
+  const { server, url, chat } = await startSites(t);
   const pages = pagesFor(t, browser);
   const context = await browser.newContext();
   t.after(() => context.close().catch(() => {}));
-  const first = await pages.open(server.url, { nickname: 'alice', ...PERSISTED }, { context });
-  const bob = await pages.open(server.url, { nickname: 'bob', ...FAST });
+  const first = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
+  const bob = await pages.open(url, chat({ nickname: 'bob', ...FAST }));
   await waitReady(first.page, 'alice');
   await waitReady(bob.page, 'bob');
 
@@ -175,8 +185,8 @@ test('two tabs of one store: one takes the stored messages, the other leaves the
 
   // Two tabs open on the store at the same time, while the server is still down.
   const [one, two] = await Promise.all([
-    pages.open(server.url, { nickname: 'alice', ...PERSISTED }, { context }),
-    pages.open(server.url, { nickname: 'alice2', ...PERSISTED }, { context }),
+    pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context }),
+    pages.open(url, chat({ nickname: 'alice2', ...PERSISTED }), { context }),
   ]);
   const tabs = [one.page, two.page];
   const states = await Promise.all(tabs.map((p) => p.evaluate(() => window.chat.persistence)));
@@ -214,14 +224,13 @@ test('two tabs of one store: one takes the stored messages, the other leaves the
 });
 
 test('a storage failure is reported as storage_unavailable and the chat goes on in memory', async (t) => {
-  const server = await startChatServerProcess();
-  t.after(() => server.stop());
+  const { server, url, chat } = await startSites(t);
   const pages = pagesFor(t, browser);
   const context = await browser.newContext();
   t.after(() => context.close().catch(() => {}));
   // A newer version of the database on this origin (as after a downgrade of
   // the app): opening it at version 1 fails with the engine's VersionError.
-  const setup = await pages.open(server.url, {}, { path: '/lesson.html', context });
+  const setup = await pages.open(url, {}, { path: '/lesson.html', context });
   await setup.page.evaluate(() => new Promise((resolve, reject) => {
     const request = indexedDB.open('wasmchat-outbox', 7);
     request.onsuccess = () => { request.result.close(); resolve(); };
@@ -229,8 +238,8 @@ test('a storage failure is reported as storage_unavailable and the chat goes on 
   }));
   await setup.page.close();
 
-  const alice = await pages.open(server.url, { nickname: 'alice', ...PERSISTED }, { context });
-  const bob = await pages.open(server.url, { nickname: 'bob' });
+  const alice = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
+  const bob = await pages.open(url, chat({ nickname: 'bob' }));
   await waitReady(alice.page, 'alice');
   await waitReady(bob.page, 'bob');
   const persistence = await alice.page.evaluate(() => window.chat.persistence);
@@ -239,9 +248,9 @@ test('a storage failure is reported as storage_unavailable and the chat goes on 
   await waitForMessage(bob.page, 'in memory');
 
   // The event itself, from the API (the page's listeners came after it).
-  const viaApi = await alice.page.evaluate(async () => {
+  const viaApi = await alice.page.evaluate(async (server) => {
     const { createChatClient } = await import('/dist/index.js');
-    const client = await createChatClient({ persist: { name: 'api' }, nickname: 'api' });
+    const client = await createChatClient({ server, persist: { name: 'api' }, nickname: 'api' });
     const error = await new Promise((resolve) => {
       client.addEventListener('error', ({ detail }) => resolve(detail));
       setTimeout(() => resolve(null), 5000);
@@ -253,7 +262,7 @@ test('a storage failure is reported as storage_unavailable and the chat goes on 
     }));
     client.close();
     return { error, persistence: client.persistence, state };
-  });
+  }, chat({}).server);
   await waitForMessage(bob.page, 'through the api');
   t.diagnostic(`${ENGINE}: page persistence ${persistence}; api error ${JSON.stringify(viaApi.error)}; ` +
     `api message ${viaApi.state}`);
@@ -266,10 +275,9 @@ test('a storage failure is reported as storage_unavailable and the chat goes on 
 });
 
 test('?persist=false keeps the outbox in memory: nothing is stored', async (t) => {
-  const server = await startChatServerProcess();
-  t.after(() => server.stop());
+  const { server, url, chat } = await startSites(t);
   const pages = pagesFor(t, browser);
-  const alice = await pages.open(server.url, { nickname: 'alice', persist: 'false' });
+  const alice = await pages.open(url, chat({ nickname: 'alice', persist: 'false' }));
   await waitReady(alice.page, 'alice');
   assert.equal(await alice.page.evaluate(() => window.chat.persistence), 'off');
   assert.deepStrictEqual(await stored(alice.page), []);
