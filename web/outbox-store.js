@@ -82,6 +82,7 @@ export class OutboxStore {
   #abort = new AbortController();
   #restoreHere = null; // (id, text) -> refusal or null, from the client
   #report = null;      // (code, message) -> dispatches an error event
+  #attached = false;   // attach()'s task ran: failures are reported as they happen
   #live = new Map();   // id -> record: this client's unsettled messages
   #claimed = null;     // records found when the lock was granted, not yet restored
   #writes = Promise.resolve();
@@ -122,6 +123,7 @@ export class OutboxStore {
     this.#restoreHere = restore;
     this.#report = report;
     setTimeout(() => {
+      this.#attached = true;
       if (this.#failure) this.#report(STORAGE_UNAVAILABLE, `Messages are kept in memory only: ${describe(this.#failure)}`);
       else this.#restoreClaimed();
     }, 0);
@@ -194,7 +196,7 @@ export class OutboxStore {
       this.#state = 'on';
       // Messages this page queued while it waited for the lock.
       for (const record of this.#live.values()) this.#write((messages) => messages.put(record));
-      if (this.#restoreHere) this.#restoreClaimed();
+      if (this.#attached) this.#restoreClaimed();
     }, (error) => this.#fail(error));
   }
 
@@ -233,6 +235,7 @@ export class OutboxStore {
     this.#failure = error;
     this.#abort.abort();
     this.#release?.();
-    if (this.#report) this.#report(STORAGE_UNAVAILABLE, `Messages are kept in memory only: ${describe(error)}`);
+    // Before attach()'s task, that task reports it.
+    if (this.#attached) this.#report(STORAGE_UNAVAILABLE, `Messages are kept in memory only: ${describe(error)}`);
   }
 }
