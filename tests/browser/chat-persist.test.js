@@ -14,6 +14,7 @@
 // also in WebKit, whose windows all share one storage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { launchBrowser } from './harness.js';
 import { pagesFor, loadChat, waitReady, say, shown, waitForMessage, TIMEOUT } from './chat-page.js';
 import { startChatServerProcess } from '../fixtures/chat-server-process.js';
@@ -282,4 +283,42 @@ test('?persist=false keeps the outbox in memory: nothing is stored', async (t) =
   assert.equal(await alice.page.evaluate(() => window.chat.persistence), 'off');
   assert.deepStrictEqual(await stored(alice.page), []);
   pages.assertClean();
+});
+
+// The engine's processes that render pages (not the browser, network or GPU process).
+const RENDERER = { chromium: /--type=renderer/, firefox: /-contentproc.*\btab\b/, webkit: /WebKitWebProcess/ }[ENGINE];
+const cmdline = (pid) => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { return ''; } };
+const renderers = () => browser.pids().filter((pid) => RENDERER.test(cmdline(pid)));
+
+test('a renderer killed (SIGKILL, no unload at all) with messages queued: delivered after reopening, once', async (t) => {
+  const { server, url, chat } = await startSites(t);
+  const pages = pagesFor(t, browser);
+  const context = await browser.newContext();
+  t.after(() => context.close().catch(() => {}));
+  const existing = new Set(renderers());
+  const first = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
+  await waitReady(first.page, 'alice');
+  const mine = renderers().filter((pid) => !existing.has(pid));
+
+  await server.kill();
+  await first.page.waitForFunction(() => window.chat.state !== 'open', null, { timeout: TIMEOUT });
+  const texts = ['killed 1', 'killed 2', 'killed 3'];
+  for (const text of texts) assert.ok((await say(first.page, text)).accepted);
+  await waitStored(first.page, 3);
+  // The page's own renderer processes, those that came with it (a pre-started one may have been reused: then all).
+  const victims = mine.length > 0 ? mine : renderers();
+  for (const pid of victims) process.kill(pid, 'SIGKILL');
+  await first.page.close().catch(() => {});
+
+  await server.restart();
+  const second = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
+  await waitOwn(second.page, texts, 'delivered');
+  const bob = await pages.open(url, chat({ nickname: 'bob' }));  // after the fact: the history
+  await waitReady(bob.page, 'bob');
+  await fence(second.page, [bob.page], 'after the kill');
+  const counts = { alice: await countsOf(second.page, texts), bob: await countsOf(bob.page, texts) };
+  t.diagnostic(`${ENGINE}: killed ${victims.length} renderer process(es) (${mine.length} new with the page); ` +
+    `shown per text alice/bob ${JSON.stringify(Object.values(counts).map((c) => Object.values(c)))}`);
+  assert.deepStrictEqual(counts, { alice: once(texts), bob: once(texts) });
+  assert.deepStrictEqual(await waitStored(second.page, 0), []);
 });
