@@ -1,7 +1,8 @@
 // The persistent outbox (web/outbox-store.js) on the chat page, against the
 // real chat server as a child process (killed and restarted, as in
 // fault-server-killed.test.js): messages queued while the server is down
-// survive a reload and a closed renderer and are delivered exactly once;
+// survive a reload, a closed window and a renderer killed by PID and are
+// delivered exactly once;
 // two tabs of one store never deliver a stored message twice; a storage
 // failure is reported and the chat goes on in memory.
 //
@@ -290,7 +291,12 @@ const RENDERER = { chromium: /--type=renderer/, firefox: /-contentproc.*\btab\b/
 const cmdline = (pid) => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '); } catch { return ''; } };
 const renderers = () => browser.pids().filter((pid) => RENDERER.test(cmdline(pid)));
 
-test('a renderer killed (SIGKILL, no unload at all) with messages queued: delivered after reopening, once', async (t) => {
+// WebKitWebDriver ends the whole session when a page's web process dies
+// ("session deleted because of page crash or hang"): there, the test above
+// (a closed window) is the one that runs.
+test('a renderer killed (SIGKILL, no unload at all) with messages queued: delivered after reopening, once', {
+  skip: ENGINE === 'webkit' && 'WebKitWebDriver deletes the session when a web process dies',
+}, async (t) => {
   const { server, url, chat } = await startSites(t);
   const pages = pagesFor(t, browser);
   const context = await browser.newContext();
