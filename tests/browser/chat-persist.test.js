@@ -20,6 +20,7 @@ import { launchBrowser } from './harness.js';
 import { pagesFor, loadChat, waitReady, say, shown, waitForMessage, TIMEOUT } from './chat-page.js';
 import { startChatServerProcess } from '../fixtures/chat-server-process.js';
 import { startServer } from '../../server/app.js';
+import { startTcpProxy } from '../fixtures/tcp-proxy.js';
 import { connectionFailedLog, ENGINE } from './browsers.js';
 
 let browser;
@@ -327,4 +328,40 @@ test('a renderer killed (SIGKILL, no unload at all) with messages queued: delive
     `shown per text alice/bob ${JSON.stringify(Object.values(counts).map((c) => Object.values(c)))}`);
   assert.deepStrictEqual(counts, { alice: once(texts), bob: once(texts) });
   assert.deepStrictEqual(await waitStored(second.page, 0), []);
+});
+
+test('sent but unacknowledged when the page went away: the stored ids make the second delivery a no-op', async (t) => {
+  const { server, url, chat } = await startSites(t);
+  const proxy = await startTcpProxy({ targetPort: server.port });
+  t.after(() => proxy.close());
+  const viaProxy = (params) => ({ ...chat(params), server: `ws://127.0.0.1:${proxy.port}/ws` });
+  const pages = pagesFor(t, browser);
+  const context = await browser.newContext();
+  t.after(() => context.close().catch(() => {}));
+  const alice = await pages.open(url, viaProxy({ nickname: 'alice', ...PERSISTED }), { context });
+  const bob = await pages.open(url, chat({ nickname: 'bob' }));
+  await waitReady(alice.page, 'alice');
+  await waitReady(bob.page, 'bob');
+  await bob.page.waitForFunction(() => window.chat.online === 2, null, { timeout: TIMEOUT });
+
+  // The server gets and publishes them; its acks never reach the page.
+  proxy.pauseReplies();
+  const texts = ['unacked 1', 'unacked 2'];
+  for (const text of texts) assert.ok((await say(alice.page, text)).accepted);
+  for (const text of texts) await waitForMessage(bob.page, text);
+  await waitOwn(alice.page, texts, 'sent');
+  await waitStored(alice.page, 2);
+
+  // The page goes (its connection with it), then comes back on the same store.
+  await alice.page.goto(new URL('/lesson.html', url).href);
+  await bob.page.waitForFunction(() => window.chat.online === 1, null, { timeout: TIMEOUT });
+  proxy.resumeReplies();
+  await loadChat(alice.page, url, viaProxy({ nickname: 'alice', ...PERSISTED }));
+  await waitOwn(alice.page, texts, 'delivered');
+  await fence(alice.page, [bob.page], 'after the unacked');
+  const counts = { alice: await countsOf(alice.page, texts), bob: await countsOf(bob.page, texts) };
+  t.diagnostic(`${ENGINE}: shown per text alice/bob ${JSON.stringify(Object.values(counts).map((c) => Object.values(c)))}`);
+  assert.deepStrictEqual(counts, { alice: once(texts), bob: once(texts) });
+  assert.deepStrictEqual(await waitStored(alice.page, 0), []);
+  pages.assertClean();
 });
