@@ -34,11 +34,25 @@ export class ChatClient extends EventTarget {
     destroyer.register(this, pointer);
     if (outboxStore) {
       this.#outboxStore = outboxStore;
+      // Stored messages are restored now, before anything can arrive, but
+      // their events (and all after them, to keep the order) are held for
+      // one task: listeners added once createChatClient() resolved see them.
+      this.#held = [];
       outboxStore.attach({
         restore: (id, text) => this.#restore(id, text),
         report: (code, message) => this.#dispatch({ type: 'error', code, message }),
       });
+      if (this.#held.length === 0) this.#held = null;
+      else setTimeout(() => this.#releaseHeld(), 0);
     }
+  }
+
+  #held = null;
+
+  #releaseHeld() {
+    const held = this.#held;
+    this.#held = null;
+    for (const event of held) this.#dispatch(event);
   }
 
   /**
@@ -104,6 +118,10 @@ export class ChatClient extends EventTarget {
   get online() { return this.#status.online; }
 
   #dispatch(event) {
+    if (this.#held) {
+      this.#held.push(event);
+      return;
+    }
     const { type, ...detail } = event;
     if (type === 'status') this.#status = detail;
     if (this.#outboxStore && type === 'message' && detail.own) this.#outboxStore.ownMessage(detail);

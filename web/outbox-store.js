@@ -116,16 +116,19 @@ export class OutboxStore {
   /**
    * Connects it to its client: `restore(id, text)` re-enqueues a stored
    * message (returns null or a refusal), `report(code, message)` dispatches
-   * an error event. Restoring and reporting wait for the next task, so that
-   * listeners added right after createChatClient() resolved see them.
+   * an error event. What was found stored is restored at once, before the
+   * client can receive anything (a welcome's history must find them in the
+   * outbox to recognise them as ours); a failure is reported in the next
+   * task, so that listeners added right after createChatClient() resolved
+   * see it.
    */
   attach({ restore, report }) {
     this.#restoreHere = restore;
     this.#report = report;
+    this.#restoreClaimed();
     setTimeout(() => {
       this.#attached = true;
       if (this.#failure) this.#report(STORAGE_UNAVAILABLE, `Messages are kept in memory only: ${describe(this.#failure)}`);
-      else this.#restoreClaimed();
     }, 0);
   }
 
@@ -196,7 +199,7 @@ export class OutboxStore {
       this.#state = 'on';
       // Messages this page queued while it waited for the lock.
       for (const record of this.#live.values()) this.#write((messages) => messages.put(record));
-      if (this.#attached) this.#restoreClaimed();
+      if (this.#restoreHere) this.#restoreClaimed();
     }, (error) => this.#fail(error));
   }
 
