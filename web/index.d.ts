@@ -225,8 +225,9 @@ export type WasmChatElementEventMap = ChatClientEventMap;
 
 /**
  * The <wasm-chat> element: attributes `server`, `nickname`, `max-length`,
- * `max-messages` (message lines kept in the DOM, default 500);
- * shadow DOM with parts `chat`, `status`, `form`, `input`, `button`, `problem`,
+ * `max-messages` (message lines kept in the DOM, default 500), `persist`
+ * (the `persist` option: on by default, "false" keeps the outbox in memory,
+ * another value names the store); shadow DOM with parts `chat`, `status`, `form`, `input`, `button`, `problem`,
  * `messages`, `message`, `message-own`; themed with the custom properties
  * --wasm-chat-font, -color, -background, -border, -radius, -padding,
  * -muted, -error, -rule, -accent, -height. Removing it closes its connection.
