@@ -6,6 +6,7 @@ import {
 } from './module.js';
 import { closeArguments } from './wasm-websocket.js';
 import { networkOnline, watchNetwork } from './network-status.js';
+import { OutboxStore, storeName, storeKey } from './outbox-store.js';
 
 const SEND = "execute 'send' on 'ChatClient'";
 const CLOSE = "execute 'close' on 'ChatClient'";
@@ -21,9 +22,10 @@ export class ChatClient extends EventTarget {
   #sinkId;
   #status = { state: 'connecting', mode: 'unknown', name: '', online: 0, network: 'online' };
   #unwatchNetwork;
+  #outboxStore = null;
 
   /** @private Use createChatClient(). */
-  constructor(options, token) {
+  constructor(options, token, outboxStore = null) {
     super();
     if (token !== constructing) throw new TypeError('Illegal constructor: use createChatClient()');
     const { server, ...fixed } = options;
@@ -38,6 +40,19 @@ export class ChatClient extends EventTarget {
     this.#pointer = check(pointer, "construct 'ChatClient'");
     destroyer.register(this, pointer);
     this.#unwatchNetwork = watchNetwork((online) => wasm._wasmchat_chat_set_network_online(this.#pointer, online ? 1 : 0));
+    if (outboxStore) {
+      this.#outboxStore = outboxStore;
+      // Stored messages are restored now, before anything can arrive, but
+      // their events (and all after them, to keep the order) are held for
+      // one task: listeners added once createChatClient() resolved see them.
+      this.#held = [];
+      outboxStore.attach({
+        restore: (id, text) => this.#restore(id, text),
+        report: (code, message) => this.#dispatch({ type: 'error', code, message }),
+      });
+      if (this.#held.length === 0) this.#held = null;
+      else setTimeout(() => this.#releaseHeld(), 0);
+    }
   }
 
   // The crossing for `server` given as a function (C++ asks, JS answers,
@@ -61,6 +76,29 @@ export class ChatClient extends EventTarget {
     if (!this.#pointer) return;
     const [at, length] = writeString(text);
     wasm._wasmchat_chat_provide_url(this.#pointer, request, ok, at, length);
+  }
+
+  #held = null;
+
+  #releaseHeld() {
+    const held = this.#held;
+    this.#held = null;
+    for (const event of held) this.#dispatch(event);
+  }
+
+  /**
+   * Where unsettled messages are kept: `off` (in memory, as asked), `on`
+   * (in IndexedDB, this page holds the store), `waiting` (another page of
+   * this origin holds it: in memory until it is released) or `failed` (a
+   * storage error, reported as `storage_unavailable`: in memory).
+   */
+  get persistence() { return this.#outboxStore?.state ?? 'off'; }
+
+  #restore(id, text) {
+    const [at, length] = writeString(`${id}\n${text}`);
+    let ok = 0;
+    const refusal = takeString(() => { ok = wasm._wasmchat_chat_restore(this.#pointer, at, length); });
+    return ok ? null : refusal;
   }
 
   /**
@@ -113,12 +151,18 @@ export class ChatClient extends EventTarget {
   get online() { return this.#status.online; }
 
   #dispatch(event) {
+    if (this.#held) {
+      this.#held.push(event);
+      return;
+    }
     const { type, ...detail } = event;
     if (type === 'status') this.#status = detail;
+    if (this.#outboxStore && type === 'message' && detail.own) this.#outboxStore.ownMessage(detail);
     // Closed for good: nothing more will come, so let this object be collected.
     if (type === 'close' && detail.reconnectIn === null) {
       unregisterSink(this.#sinkId);
       this.#unwatchNetwork?.();
+      this.#outboxStore?.close();
     }
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
@@ -135,7 +179,16 @@ const constructing = Symbol('constructing');
  */
 export async function createChatClient(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object.');
-  const { wasmUrl, ...chatOptions } = options;
+  const { wasmUrl, persist, ...chatOptions } = options;
+  const name = storeName(persist);
   await loadWasm(wasmUrl);
-  return new ChatClient(chatOptions, constructing);
+  // Opened (and the stored messages read) before the client exists, so that
+  // they are restored ahead of anything sent later.
+  const outboxStore = name === null ? null : await OutboxStore.open(storeKey(name, chatOptions.server));
+  try {
+    return new ChatClient(chatOptions, constructing, outboxStore);
+  } catch (error) {
+    outboxStore?.close();
+    throw error;
+  }
 }

@@ -49,11 +49,19 @@ const markup = `
 let template = null;
 let sheet = null;
 
+/** `persist` attribute -> option: absent, "" or "true" the default store, "false" off, else the store's name. */
+const persistOption = (value) => {
+  if (value === 'false') return false;
+  return value === null || value === '' || value === 'true' ? true : { name: value };
+};
+
 const forwarded = ['open', 'message', 'status', 'error', 'close', 'drain'];
 
 /**
  * The <wasm-chat> element class. Attributes: `server` (default '/ws'),
- * `nickname`, `max-length`, `max-messages` (lines kept, default 500). Re-dispatches the client's events (same `detail`)
+ * `nickname`, `max-length`, `max-messages` (lines kept, default 500), `persist`
+ * (unsettled messages kept in IndexedDB, on by default; "false" turns it off,
+ * another value names the store). Re-dispatches the client's events (same `detail`)
  * from itself; removing it from the document closes its connection.
  * Built on first use, since HTMLElement only exists in a window.
  */
@@ -87,6 +95,7 @@ const elementClass = () => class WasmChatElement extends HTMLElement {
       server: this.getAttribute('server') ?? '/ws',
       nickname: this.getAttribute('nickname') ?? undefined,
       maxLength: maxLength === null ? undefined : Number(maxLength),
+      persist: persistOption(this.getAttribute('persist')),
     });
     let client;
     try {

@@ -136,6 +136,18 @@ export interface ChatClientOptions {
   /** wasmchat.v1 ping period, and the silence that means a dead connection. Defaults 15000 and 5000. */
   heartbeatInterval?: number;
   heartbeatTimeout?: number;
+  /**
+   * Keep the messages that are queued or sent but unacknowledged in
+   * IndexedDB (per origin, keyed by the server URL and `name`, default
+   * 'default'), so that a reload, a closed tab or a crashed renderer loses
+   * none: the next page on the same store shows them pending and delivers
+   * them once, with their original ids. One page holds a store at a time
+   * (a Web Lock); the others keep theirs in memory until it is free. A
+   * storage failure is an `error` event with code `storage_unavailable`, and
+   * the client goes on in memory. Default false (our page and <wasm-chat>
+   * turn it on).
+   */
+  persist?: boolean | { name?: string };
 }
 
 /** Where one of the user's own messages is. */
@@ -153,6 +165,14 @@ export type SendResult =
 export type ChatMessageDetail =
   | { own: false; seq: number; id: string; from: string; text: string; time: number }
   | { own: true; id: string; text: string; state: DeliveryState; reason: string };
+
+/**
+ * Where a client keeps its unsettled messages: 'off' (in memory, as asked),
+ * 'on' (in IndexedDB: this page holds the store), 'waiting' (another page of
+ * the origin holds it: in memory until it is released) or 'failed' (storage
+ * error, reported as storage_unavailable: in memory).
+ */
+export type ChatPersistence = 'off' | 'on' | 'waiting' | 'failed';
 
 /**
  * Connection state in words. `offline`: the connection was lost while the
@@ -174,7 +194,7 @@ export interface ChatClientEventMap {
   /**
    * code: bad_envelope, transport_error, heartbeat_timeout, message_too_big, missed_messages,
    * connect_timeout, url_provider_failed, invalid_url (the last three: a failed attempt, retried),
-   * or a server error code.
+   * storage_unavailable (the persistent outbox failed: messages are kept in memory), or a server error code.
    */
   error: CustomEvent<{ code: string; message: string }>;
   /** reconnectIn: ms until the next attempt (0 while offline: at the `online` event), or null when closed for good. */
@@ -205,6 +225,8 @@ export declare class ChatClient extends EventTarget {
   readonly mode: ChatMode;
   readonly name: string;
   readonly online: number;
+  /** Where unsettled messages are kept (the `persist` option). */
+  readonly persistence: ChatPersistence;
 
   addEventListener<K extends keyof ChatClientEventMap>(
     type: K, listener: (this: ChatClient, ev: ChatClientEventMap[K]) => any,
@@ -229,8 +251,9 @@ export type WasmChatElementEventMap = ChatClientEventMap;
 
 /**
  * The <wasm-chat> element: attributes `server`, `nickname`, `max-length`,
- * `max-messages` (message lines kept in the DOM, default 500);
- * shadow DOM with parts `chat`, `status`, `form`, `input`, `button`, `problem`,
+ * `max-messages` (message lines kept in the DOM, default 500), `persist`
+ * (the `persist` option: on by default, "false" keeps the outbox in memory,
+ * another value names the store); shadow DOM with parts `chat`, `status`, `form`, `input`, `button`, `problem`,
  * `messages`, `message`, `message-own`; themed with the custom properties
  * --wasm-chat-font, -color, -background, -border, -radius, -padding,
  * -muted, -error, -rule, -accent, -height. Removing it closes its connection.

@@ -11,6 +11,8 @@ const tunable = ['maxLength', 'maxIncomingBytes', 'highWaterMark', 'retryInterva
 const client = await createChatClient({
   server: params.get('server') ?? '/ws',  // resolved against the page: http -> ws, https -> wss
   nickname: params.get('nickname') ?? undefined,
+  // Unsettled messages survive a reload or a crash (web/outbox-store.js); ?persist=false keeps them in memory.
+  persist: params.get('persist') !== 'false',
   ...Object.fromEntries(tunable.filter((name) => params.has(name)).map((name) => [name, Number(params.get(name))])),
 });
 window.chat = client;  // for people poking at it from the console, and for tests

@@ -3,6 +3,7 @@
 // reach JS through wasmchat_js_reject() and the return value.
 #include <emscripten/emscripten.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 
@@ -84,6 +85,18 @@ EMSCRIPTEN_KEEPALIVE int wasmchat_chat_send(BrowserChat* chat, const char* text,
   }
   const auto& rejected = std::get<wasmchat::chat::SendRejected>(result);
   return_string(std::string(wasmchat::chat::to_string(rejected.reason)) + "\n" + rejected.message);
+  return 0;
+}
+
+/// Re-enqueues a stored message (ChatClient::restore). `record` is the id, a
+/// line feed, then the text (ids never hold one). 1, or 0 and "reason\nmessage"
+/// via wasmchat_js_string.
+EMSCRIPTEN_KEEPALIVE int wasmchat_chat_restore(BrowserChat* chat, const char* record, std::size_t length) {
+  const std::string_view both(record, length);
+  const auto split = std::min(both.find('\n'), both.size());
+  const auto refused = chat->client().restore(both.substr(0, split), both.substr(std::min(split + 1, both.size())));
+  if (!refused) return 1;
+  return_string(std::string(wasmchat::chat::to_string(refused->reason)) + "\n" + refused->message);
   return 0;
 }
 

@@ -388,6 +388,22 @@ std::variant<std::string, SendRejected> ChatClient::send(std::string_view text) 
   return id;
 }
 
+std::optional<SendRejected> ChatClient::restore(std::string_view id, std::string_view text) {
+  if (state_ == ConnectionState::closed || user_closed_) {
+    return SendRejected{SendFailure::closed, "The chat is closed."};
+  }
+  if (id.empty() || text.empty()) return SendRejected{SendFailure::empty, "Nothing to restore."};
+  if (!utf8::is_valid(text)) return SendRejected{SendFailure::invalid_utf8, "The message is not valid UTF-8."};
+  if (outbox_.holds(id)) return std::nullopt;
+  if (!outbox_.has_room_for(text.size())) {
+    return SendRejected{SendFailure::outbox_full, "The outbox has no room for the stored messages."};
+  }
+  outbox_.push(std::string(id), std::string(text));
+  emit(OwnMessageChanged{std::string(id), std::string(text), DeliveryState::queued, {}});
+  flush();
+  return std::nullopt;
+}
+
 void ChatClient::set_nickname(std::string nickname) {
   options_.nickname = std::move(nickname);
   if (mode_ == Mode::v1 && state_ == ConnectionState::open && transport_ && !options_.nickname.empty()) {

@@ -66,6 +66,17 @@ class ChatClient {
   /// bufferedAmount below the high-water mark.
   [[nodiscard]] std::variant<std::string, SendRejected> send(std::string_view text);
 
+  /// Re-enqueues a message kept from an earlier session (a persisted outbox,
+  /// web/outbox-store.js) with its original `id`, behind what is queued, and
+  /// reports it queued like a new one. The id is what makes delivery exactly
+  /// once: the server answers an id it already published with an ack and
+  /// does not broadcast it again. Restoring an id the outbox already holds
+  /// does nothing. The length limit is not applied (the text was accepted
+  /// once; the server still enforces its own). Refused like send() when the
+  /// client is closed, `id` or `text` is empty, `text` is not UTF-8 or the
+  /// outbox is full.
+  [[nodiscard]] std::optional<SendRejected> restore(std::string_view id, std::string_view text);
+
   /// Asks for a new nickname now (if connected) and after every reconnection.
   void set_nickname(std::string nickname);
 

@@ -41,6 +41,10 @@ void Outbox::mark_next_sent(bool final) {
   }
 }
 
+bool Outbox::holds(std::string_view id) const noexcept {
+  return std::any_of(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id == id; });
+}
+
 bool Outbox::settle(std::string_view id) {
   const auto it = std::find_if(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id == id; });
   if (it == messages_.end()) return false;

@@ -47,6 +47,8 @@ class Outbox {
   /// Marks the oldest queued message sent. With `final` (plain mode: nothing
   /// will acknowledge it) it leaves the outbox at once.
   void mark_next_sent(bool final);
+  /// True when message `id` is held (queued or awaiting its acknowledgement).
+  [[nodiscard]] bool holds(std::string_view id) const noexcept;
   /// Removes message `id` as delivered or failed; false when it is not here.
   bool settle(std::string_view id);
   /// Every sent-but-unacknowledged message goes back to queued, in order, to

@@ -13,20 +13,31 @@ export const TIMEOUT = 10_000;
 const CHAT_PATH = '/';
 
 /**
- * Opens `path` (the chat page by default) with query `params`; collects console
- * errors, page errors and dialogs. On the chat page, also waits for
- * window.chat and records every own-message event (other pages have no chat).
+ * Opens `path` (the chat page by default) with query `params`, in a page of
+ * its own (or of `context`); collects console errors, page errors and
+ * dialogs. On the chat page, also waits for window.chat and records every
+ * own-message event (other pages have no chat). The chat page keeps its
+ * outbox in memory here (`?persist=false`) unless `params.persist` is given:
+ * in WebKit every window shares storage, and a message left by one test
+ * would turn up in the next.
  */
-export async function openChat(browser, baseUrl, params = {}, { path = CHAT_PATH } = {}) {
-  const page = await browser.newPage();
+export async function openChat(browser, baseUrl, params = {}, { path = CHAT_PATH, context = browser } = {}) {
+  const page = await context.newPage();
   const problems = { consoleErrors: [], pageErrors: [], dialogs: [] };
   page.on('console', (m) => { if (m.type === 'error') problems.consoleErrors.push(m.text); });
   page.on('pageerror', (e) => problems.pageErrors.push(String(e)));
   page.on('dialog', (message) => problems.dialogs.push(message));
+  await loadChat(page, baseUrl, params, { path });
+  return { page, problems };
+}
+
+/** Loads `path` with `params` into an open page (again: a reload); see openChat. */
+export async function loadChat(page, baseUrl, params = {}, { path = CHAT_PATH } = {}) {
   const url = new URL(path, baseUrl);
+  if (path === CHAT_PATH && !('persist' in params)) url.searchParams.set('persist', 'false');
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
   await page.goto(url.href);
-  if (path !== CHAT_PATH) return { page, problems };
+  if (path !== CHAT_PATH) return;
   await page.waitForFunction(() => window.chat !== undefined, null, { timeout: TIMEOUT });
   // Every own-message event, in order, to check the state sequence.
   await page.evaluate(() => {
@@ -35,7 +46,6 @@ export async function openChat(browser, baseUrl, params = {}, { path = CHAT_PATH
       if (detail.own) window.__own.push({ id: detail.id, state: detail.state });
     });
   });
-  return { page, problems };
 }
 
 /** Per test: opens pages (see openChat), closes them afterwards, checks them for errors. */

@@ -551,3 +551,50 @@ TEST_CASE("after close(), send is refused and nothing is reported sent; close af
   CHECK(t.all<Closed>().size() == closes);
   CHECK(t.events.size() == events);
 }
+
+TEST_CASE("restore: a stored message goes out with its original id, after what was queued, reported queued") {
+  Session s;
+  s.socket().accept("wasmchat.v1");
+  s.socket().receive_text(welcome());
+  s.socket().buffered = 1 << 20;  // hold everything in the outbox
+  const auto fresh = s.send("fresh");
+  CHECK_FALSE(s.client->restore("old-tab-7", "from before the reload").has_value());
+  CHECK_FALSE(s.client->restore("old-tab-7", "from before the reload").has_value());  // already held: nothing
+  CHECK(s.client->outbox_size() == 2);
+  CHECK(s.states_of("old-tab-7") == std::vector<DeliveryState>{DeliveryState::queued});
+  const auto changed = s.all<OwnMessageChanged>();
+  CHECK(changed.back().text == "from before the reload");  // the text, so that a page can show it pending
+  s.socket().buffered = 0;
+  s.scheduler.advance(100);
+  REQUIRE(s.socket().sent.size() == 2);
+  CHECK(s.socket().sent[0].find("\"id\":\"" + fresh + "\"") != std::string::npos);
+  CHECK(s.socket().sent[1] == R"({"id":"old-tab-7","text":"from before the reload","type":"say"})");
+  // The server had it already (sent before the reload, ack lost): it acks again; delivered once.
+  s.socket().receive_text(ack("old-tab-7", 9));
+  CHECK(s.states_of("old-tab-7") ==
+        std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent, DeliveryState::delivered});
+  CHECK(s.texts_shown().empty());
+}
+
+TEST_CASE("restore: a restored message whose broadcast is in the history is delivered, not re-sent") {
+  Session s;
+  CHECK_FALSE(s.client->restore("old-1", "made it").has_value());
+  s.open_v1(message(1, "old-1", "made it", "guest-1"));
+  CHECK(s.socket().sent.empty());
+  CHECK(s.states_of("old-1") == std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::delivered});
+  CHECK(s.texts_shown().empty());
+}
+
+TEST_CASE("restore: refused like send when closed, empty, not UTF-8 or full; the length limit is not applied") {
+  ChatOptions options;
+  options.max_outbox_messages = 1;
+  options.max_message_code_points = 3;
+  Session s(options);
+  CHECK(s.client->restore("", "x")->reason == SendFailure::empty);
+  CHECK(s.client->restore("a-1", "")->reason == SendFailure::empty);
+  CHECK(s.client->restore("a-1", "\xFF")->reason == SendFailure::invalid_utf8);
+  CHECK_FALSE(s.client->restore("a-1", "longer than three").has_value());
+  CHECK(s.client->restore("a-2", "x")->reason == SendFailure::outbox_full);
+  REQUIRE(s.client->close().ok());
+  CHECK(s.client->restore("a-3", "x")->reason == SendFailure::closed);
+}

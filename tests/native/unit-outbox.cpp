@@ -57,3 +57,15 @@ TEST_CASE("take_all empties the outbox") {
   CHECK(outbox.queued() == 0);
   CHECK(outbox.next_queued() == nullptr);
 }
+
+TEST_CASE("holds: queued and unacknowledged messages, not settled ones") {
+  Outbox outbox(10, 100);
+  outbox.push("a", "one");
+  outbox.push("b", "two");
+  outbox.mark_next_sent(false);
+  CHECK(outbox.holds("a"));
+  CHECK(outbox.holds("b"));
+  CHECK_FALSE(outbox.holds("c"));
+  CHECK(outbox.settle("a"));
+  CHECK_FALSE(outbox.holds("a"));
+}

@@ -135,6 +135,30 @@ test("the host's `* { color/font !important }` does not reach the element's text
   assert.notEqual(text.fontSize, '31px', `message text size ${JSON.stringify(text)}`);
 });
 
+test('the elements keep their outbox in IndexedDB by default; persist="false" keeps it in memory', async (t) => {
+  const { page } = host;
+  // The two elements share the default store of this origin and server: one holds it, the other waits for it.
+  const defaults = await page.evaluate(() => ['chat-a', 'chat-b'].map((id) => document.getElementById(id).client.persistence));
+  assert.deepEqual([...defaults].sort(), ['on', 'waiting']);
+  await page.evaluate(() => {
+    for (const [id, persist] of [['chat-off', 'false'], ['chat-named', 'carol-store']]) {
+      const element = document.createElement('wasm-chat');
+      element.id = id;
+      element.setAttribute('persist', persist);
+      document.body.append(element);
+    }
+  });
+  await until(page, () => ['chat-off', 'chat-named'].every((id) => document.getElementById(id).client?.state === 'open'),
+    null, 'the two new elements are open');
+  const added = await page.evaluate(() => ['chat-off', 'chat-named'].map((id) => document.getElementById(id).client.persistence));
+  t.diagnostic(`persistence: default elements ${defaults.join('/')}, persist="false" ${added[0]}, persist="carol-store" ${added[1]}`);
+  assert.deepEqual(added, ['off', 'on']);
+  await page.evaluate(() => { for (const id of ['chat-off', 'chat-named']) document.getElementById(id).remove(); });
+  const deadline = Date.now() + 5000;
+  while (env.site.chat.clientCount() !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(env.site.chat.clientCount(), 2, 'the removed elements closed their connections');
+});
+
 test('removing one element closes its connection and the other sees the count drop', async () => {
   const { page } = host;
   const closes = page.evaluate(() => new Promise((resolve) => {
