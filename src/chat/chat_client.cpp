@@ -56,6 +56,8 @@ Status ChatClient::connect() {
   if (!transport) return transport.error();
   transport_ = std::move(transport).value();
   transport_->on_event([this](const WebSocketEvent& event) { on_transport_event(event); });
+  // Checked before the frame is copied, where the transport can.
+  transport_->set_max_message_bytes(options_.max_incoming_bytes);
   mode_ = Mode::unknown;
   set_state(ConnectionState::connecting);
   return success();
@@ -84,7 +86,7 @@ void ChatClient::on_open() {
 void ChatClient::on_frame(const MessageEvent& message) {
   const std::size_t size = message.is_text() ? std::get<std::string_view>(message.data).size()
                                              : std::get<std::span<const std::byte>>(message.data).size();
-  if (size > options_.max_incoming_bytes) {
+  if (message.too_big || size > options_.max_incoming_bytes) {
     return abandon(static_cast<std::uint16_t>(CloseCode::message_too_big), "message too big", "message_too_big");
   }
   heartbeat_.frame_received();  // any frame proves the connection alive
