@@ -119,6 +119,13 @@ void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
                  [this](protocol::Welcome& welcome) { on_welcome(std::move(welcome)); },
                  [this](protocol::ChatMessage& message) { on_chat_message(message); },
                  [this](protocol::Ack& ack) { (void)settle_own(ack.id, DeliveryState::delivered); },
+                 [this](protocol::Batch& batch) {
+                   for (const auto& message : batch.messages) on_chat_message(message);
+                   if (!batch.ack) return;
+                   for (const auto& id : outbox_.sent_through(batch.ack->id)) {
+                     (void)settle_own(id, DeliveryState::delivered);
+                   }
+                 },
                  [this](protocol::Presence& presence) {
                    online_ = presence.online;
                    set_state(state_);
@@ -150,6 +157,12 @@ void ChatClient::on_welcome(protocol::Welcome welcome) {
   max_code_points_ = welcome.limits.max_code_points;
   pacer_.pace_to(welcome.limits.messages_per_second, environment_.scheduler->now());
   batch_ = std::find(welcome.features.begin(), welcome.features.end(), "batch") != welcome.features.end();
+  // A server that can coalesce does so only for clients that say they read
+  // its `batch` frames (an older client would refuse them).
+  if (std::find(welcome.features.begin(), welcome.features.end(), "coalesce") != welcome.features.end()) {
+    constexpr std::string_view features[] = {"coalesce"};
+    (void)transport_->send(protocol::encode_features(features));
+  }
   greeting_timer_.stop();
   for (const auto& message : welcome.history) on_chat_message(message);
   if (state_ == ConnectionState::greeting) become_open(Mode::v1);
