@@ -2,7 +2,8 @@
 // chat, against budgets. The budgets hold today's sizes (plus about 4% room)
 // so that a regression fails CI; they came down with the SAX decoder, the
 // hand-written encoder, -fno-rtti and the small strtod/snprintf (50.8 kB and
-// 63.5 kB, from 70.6 kB and 89.7 kB). The performance issue's targets
+// 63.5 kB, from 70.6 kB and 89.7 kB), then went up with the coalesced server
+// batch and its cumulative ack (53.1 kB and 66.7 kB). The performance issue's targets
 // (WasmWebSocket alone <= 15 kB, full chat <= 40 kB) are not met yet, see
 // docs/benchmarks.md for where the bytes go.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -16,8 +17,8 @@ const gzip = (file) => gzipSync(readFileSync(path.join(dist, file)), { level: 9 
 // The ES module entry's graph is every module but the single file (tests/package/pack.test.js checks that).
 const modules = readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'wasmchat.single.js');
 const builds = [
-  { name: 'chat client (ES module entry + wasmchat.wasm)', files: [...modules, 'wasmchat.wasm'], budget: 53_000 },
-  { name: 'single-file embed (wasmchat.single.js)', files: ['wasmchat.single.js'], budget: 66_000 },
+  { name: 'chat client (ES module entry + wasmchat.wasm)', files: [...modules, 'wasmchat.wasm'], budget: 54_000 },
+  { name: 'single-file embed (wasmchat.single.js)', files: ['wasmchat.single.js'], budget: 67_500 },
 ];
 
 let failed = false;
