@@ -18,8 +18,8 @@
 extern "C" {
 void wasmchat_js_open(int sink);
 // `kind`: 0 binary for a Blob, 1 text, 2 binary for an ArrayBuffer; the data
-// stays in JS (Module.wasmchatFrame.received): the pointer is null.
-void wasmchat_js_message(int sink, int kind, const void* data, std::size_t length);
+// stays in JS (Module.wasmchatFrame.received, see WebSocket::leave_data_in_js).
+void wasmchat_js_message(int sink, int kind);
 void wasmchat_js_error(int sink);
 void wasmchat_js_close(int sink, int code, int was_clean, const char* reason, std::size_t length);
 void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
@@ -64,7 +64,7 @@ void forward_events(WebSocket& socket, int sink) {
             // The binary type goes with the event, so that the JS face needs
             // no call back into wasm to choose between Blob and ArrayBuffer.
             const int kind = e.is_text() ? 1 : socket.binary_type() == wasmchat::BinaryType::arraybuffer ? 2 : 0;
-            wasmchat_js_message(sink, kind, nullptr, 0);
+            wasmchat_js_message(sink, kind);
           } else if constexpr (std::is_same_v<Event, wasmchat::ErrorEvent>) {
             wasmchat_js_error(sink);
           } else {
