@@ -64,17 +64,20 @@ async function main() {
   for (let s = 0; s < senders; s++) clients.push(await connect(() => {}));
   await report({ type: 'ready', role });
   await waitSignal('go', 60_000);
-  // Each connection on its own timer, spread over one interval.
+  // Each connection on its own timer, spread over one interval. A late timer
+  // (a busy page) does not catch up with a burst: the pace never exceeds the
+  // rate, so the server refuses nothing (the plain client would lose it).
   const interval = 1000 / rate;
   await Promise.all(clients.map((client, s) => new Promise((resolve) => {
     let i = 0;
-    const start = performance.now() + (interval * s) / senders;
+    let due = performance.now() + (interval * s) / senders;
     const tick = () => {
       client.send(textOf(s, i));
       if (++i === perSender) return resolve();
-      setTimeout(tick, Math.max(0, start + i * interval - performance.now()));
+      due = Math.max(due + interval, performance.now() + interval * 0.5);
+      setTimeout(tick, Math.max(0, due - performance.now()));
     };
-    setTimeout(tick, Math.max(0, start - performance.now()));
+    setTimeout(tick, Math.max(0, due - performance.now()));
   })));
   await report({ type: 'sent', role, impl });
   await sleep(durationMs + 60_000);
