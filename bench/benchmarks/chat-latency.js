@@ -27,8 +27,13 @@ async function latencyRun(server, { impl, senders, serverRate, sendRate, duratio
       await receiver.mailbox.waitFor((m) => m.type === 'ready', 30_000, 'the receiver to be ready', { abort });
       await sender.mailbox.waitFor((m) => m.type === 'ready', 60_000, 'the senders to be connected', { abort });
       server.signal(sender.mailbox.id, 'go');
+      let problems = {};
+      sender.mailbox.waitFor((m) => { if (m.type === 'problems') problems = m.problems; return false; }, durationMs + 80_000, 'never')
+        .catch(() => {});
       const { latencies } = await receiver.mailbox.waitFor((m) => m.type === 'received', durationMs + 70_000,
-        'the receiver to show every message', { abort });
+        'the receiver to show every message', { abort }).catch((error) => {
+        throw new Error(`${error.message}; senders' side: ${JSON.stringify(problems)}`);
+      });
       const sorted = [...latencies].sort((a, b) => a - b);
       return { messages: sorted.length, p50: percentileSorted(sorted, 50), p99: percentileSorted(sorted, 99), max: sorted.at(-1) };
     } finally {

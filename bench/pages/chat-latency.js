@@ -25,7 +25,13 @@ async function wasmClient(onForeign) {
   client.addEventListener('message', ({ detail }) => { if (!detail.own) onForeign(detail.text); });
   if (client.state !== 'open') await nextEvent(client, 'open', 20_000);
   if (client.mode !== 'v1') throw new Error(`expected wasmchat.v1, got mode ${client.mode}`);
-  return { send: (text) => { const r = client.send(text); if (!r.ok) throw new Error(`send: ${r.reason}`); }, close: () => client.close() };
+  const problems = [];
+  client.addEventListener('error', ({ detail }) => problems.push(detail?.code ?? 'error'));
+  return {
+    send: (text) => { const r = client.send(text); if (!r.ok) throw new Error(`send: ${r.reason}`); },
+    close: () => client.close(),
+    problems: () => problems,
+  };
 }
 
 let plainIds = 0;
@@ -34,7 +40,12 @@ async function plainClient(onForeign) {
   let chat = null;
   chat = createPlainChat(server, { onMessage: (envelope) => { if (envelope.from !== chat.name) onForeign(envelope.text); } });
   await deadline(chat.ready, 20_000, 'welcome');
-  return { send: (text) => chat.say(`p${++plainIds}`, text), close: () => chat.close() };
+  return {
+    send: (text) => chat.say(`p${++plainIds}`, text),
+    close: () => chat.close(),
+    // What the server refused, and connections it closed (the plain client has no retry).
+    problems: () => [...chat.errors.map((e) => e.code), ...(chat.socket.readyState > 1 ? ['closed'] : [])],
+  };
 }
 
 const connect = impl === 'wasm' ? wasmClient : plainClient;
@@ -80,7 +91,13 @@ async function main() {
     setTimeout(tick, Math.max(0, due - performance.now()));
   })));
   await report({ type: 'sent', role, impl });
-  await sleep(durationMs + 60_000);
+  // Every few seconds, what went wrong on the senders' side, for the harness's error message.
+  for (;;) {
+    await sleep(2000);
+    const problems = {};
+    for (const code of clients.flatMap((c) => c.problems())) problems[code] = (problems[code] ?? 0) + 1;
+    await report({ type: 'problems', role, problems });
+  }
 }
 
 main().catch(fatal);
