@@ -4,8 +4,11 @@
 // restarted server remembers nothing (new session, seq from 1, no history, no
 // ids), so the receiving page counts what it received across both server lives.
 //
-// The server runs with messagesPerSecond: 400 (the client paces itself to 80%
-// of it, so the burst takes about two seconds and the kill lands inside it).
+// The server runs with messagesPerSecond: 200 (the client paces itself to 80%
+// of it, so the burst takes about six seconds): the kill, once the receiver
+// has seen 200, lands inside it however slowly a loaded machine's driver
+// looks at the page (at 400/s a busy driver sometimes saw the whole burst
+// before it could kill).
 // server/index.js cannot set that option (it reads only PORT, HOST,
 // WASMCHAT_ALLOWED_ORIGINS and WASMCHAT_HISTORY), so the child is
 // chat-server-process.js's wrapper around server/app.js startServer().
@@ -28,7 +31,7 @@ before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
 const BURST = 1000;
-const KILL_AFTER = 300; // messages the receiver has seen when the server is killed
+const KILL_AFTER = 200; // messages the receiver has seen when the server is killed
 const DEADLINE_MS = 30_000;
 const SENDER = { reconnectMinDelay: 100, reconnectMaxDelay: 400, maxOutboxMessages: 2000 };
 // While nothing listens on the port, every reconnection attempt is refused and
@@ -36,7 +39,7 @@ const SENDER = { reconnectMinDelay: 100, reconnectMaxDelay: 400, maxOutboxMessag
 const SERVER_DOWN_ERRORS = [connectionFailedLog(String.raw`ws://127\.0\.0\.1:\d+/ws`)];
 
 async function burstAcrossKill(t, { chatOptions, receiver, expectGap = false }) {
-  const server = await startChatServerProcess({ chatOptions: { messagesPerSecond: 400, ...chatOptions } });
+  const server = await startChatServerProcess({ chatOptions: { messagesPerSecond: 200, ...chatOptions } });
   t.after(() => server.stop());
   const pages = pagesFor(t, browser);
   const alice = await pages.open(server.url, { nickname: 'alice', ...SENDER });

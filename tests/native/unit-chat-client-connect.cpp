@@ -6,80 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "chat/chat_client.hpp"
-#include "fake_scheduler.hpp"
-#include "fake_transport.hpp"
+#include "chat_session.hpp"
 
-using namespace wasmchat::chat;
-using wasmchat::testing::FakeNetwork;
-using wasmchat::testing::FakeScheduler;
-using wasmchat::testing::FakeTransport;
-
-namespace {
-
-constexpr std::string_view minimal_welcome =
-    R"({"type":"welcome","session":"s1","name":"guest-1","online":1,"history":[],)"
-    R"("limits":{"maxCodePoints":50,"maxFrameBytes":65536,"messagesPerSecond":20},"features":[]})";
-
-/// A client on fakes; with `provider`, its URL requests are recorded for the
-/// test to answer.
-struct Attempts {
-  FakeNetwork network;
-  FakeScheduler scheduler;
-  std::vector<ChatEvent> events;
-  std::vector<std::uint64_t> url_requests;
-  std::unique_ptr<ChatClient> client;
-
-  explicit Attempts(ChatOptions options = {}, bool online = true, bool provider = false) {
-    if (options.url == "/ws") options.url = "ws://chat.test/ws";
-    Environment environment{network.connector(), &scheduler, [] { return 0.5; }, online, nullptr};
-    if (provider) environment.request_url = [this](std::uint64_t request) { url_requests.push_back(request); };
-    auto created = ChatClient::create(options, std::move(environment),
-                                      [this](const ChatEvent& e) { events.push_back(e); });
-    REQUIRE(created.ok());
-    client = std::move(created).value();
-  }
-
-  FakeTransport& socket() {
-    REQUIRE(network.current() != nullptr);
-    return *network.current();
-  }
-
-  void open_v1() {
-    socket().accept("wasmchat.v1");
-    socket().receive_text(minimal_welcome);
-    REQUIRE(client->state() == ConnectionState::open);
-  }
-
-  template <class T>
-  std::vector<T> all() const {
-    std::vector<T> found;
-    for (const auto& e : events) {
-      if (const auto* t = std::get_if<T>(&e)) found.push_back(*t);
-    }
-    return found;
-  }
-
-  std::vector<std::string> error_codes() const {
-    std::vector<std::string> codes;
-    for (const auto& e : all<ErrorOccurred>()) codes.push_back(e.code);
-    return codes;
-  }
-
-  std::optional<Millis> last_reconnect_in() const {
-    const auto closes = all<Closed>();
-    REQUIRE(!closes.empty());
-    return closes.back().reconnect_in_ms;
-  }
-};
-
-}  // namespace
+using namespace wasmchat::testing;
 
 TEST_CASE("offline: a lost connection waits in `offline` without attempts; `online` reconnects at once") {
   ChatOptions options;
   options.reconnect_min_ms = 10'000;
   options.reconnect_max_ms = 10'000;
-  Attempts a(options);
+  Session a(options);
   a.open_v1();
   const auto id = std::get<std::string>(a.client->send("typed before"));
   a.client->set_network_online(false);
@@ -104,7 +39,7 @@ TEST_CASE("offline while waiting out the backoff: the timer stops; online tries 
   ChatOptions options;
   options.reconnect_min_ms = 1000;
   options.reconnect_max_ms = 8000;
-  Attempts a(options);
+  Session a(options);
   a.socket().fail();
   a.scheduler.advance(750);  // attempt 0's delay at random 0.5
   a.socket().fail();
@@ -126,7 +61,7 @@ TEST_CASE("offline while waiting out the backoff: the timer stops; online tries 
 }
 
 TEST_CASE("created offline: the first attempt is still made; its failure waits for the network") {
-  Attempts a({}, /*online=*/false);
+  Session a({}, /*online=*/false);
   CHECK(a.network.opened == 1);
   CHECK(a.client->network_online() == false);
   a.socket().fail();
@@ -138,7 +73,7 @@ TEST_CASE("created offline: the first attempt is still made; its failure waits f
 }
 
 TEST_CASE("network changes while open or closed only report the status; close() while offline ends it") {
-  Attempts a;
+  Session a;
   a.open_v1();
   const auto statuses = a.all<StatusChanged>().size();
   a.client->set_network_online(true);  // no change: nothing reported
@@ -160,7 +95,7 @@ TEST_CASE("connect timeout: a handshake that hangs is abandoned, reported, and r
   options.connect_timeout_ms = 3000;
   options.reconnect_min_ms = 1000;
   options.reconnect_max_ms = 1000;
-  Attempts a(options);
+  Session a(options);
   a.scheduler.advance(2999);
   CHECK(a.network.live.size() == 1);
   CHECK(a.error_codes().empty());
@@ -181,7 +116,7 @@ TEST_CASE("connect timeout: open but no welcome within the timeout counts too (v
   ChatOptions options;
   options.connect_timeout_ms = 1000;
   options.greeting_timeout_ms = 5000;
-  Attempts a(options);
+  Session a(options);
   a.scheduler.advance(500);
   a.socket().accept("wasmchat.v1");
   CHECK(a.client->state() == ConnectionState::greeting);
@@ -195,7 +130,7 @@ TEST_CASE("a URL provider is asked before every attempt, and its answer is the U
   ChatOptions options;
   options.reconnect_min_ms = 100;
   options.reconnect_max_ms = 100;
-  Attempts a(options, true, /*provider=*/true);
+  Session a(options, true, /*provider=*/true);
   REQUIRE(a.url_requests.size() == 1);
   CHECK(a.network.opened == 0);
   CHECK(a.client->state() == ConnectionState::connecting);
@@ -217,7 +152,7 @@ TEST_CASE("a failing provider or an invalid URL is a failed attempt: error, back
   ChatOptions options;
   options.reconnect_min_ms = 100;
   options.reconnect_max_ms = 100;
-  Attempts a(options, true, /*provider=*/true);
+  Session a(options, true, /*provider=*/true);
   a.client->url_failed(a.url_requests.back(), "token service down");
   CHECK(a.error_codes() == std::vector<std::string>{"url_provider_failed"});
   CHECK(a.all<ErrorOccurred>().back().message == "token service down");
@@ -240,7 +175,7 @@ TEST_CASE("a provider that never answers is bounded by the connect timeout; its 
   options.connect_timeout_ms = 2000;
   options.reconnect_min_ms = 100;
   options.reconnect_max_ms = 100;
-  Attempts a(options, true, /*provider=*/true);
+  Session a(options, true, /*provider=*/true);
   a.scheduler.advance(2000);
   CHECK(a.error_codes() == std::vector<std::string>{"connect_timeout"});
   a.client->url_provided(a.url_requests[0], "ws://chat.test/ws?late");
@@ -250,7 +185,7 @@ TEST_CASE("a provider that never answers is bounded by the connect timeout; its 
 }
 
 TEST_CASE("close() while the URL is being asked for ends at once; the answer is ignored") {
-  Attempts a({}, true, /*provider=*/true);
+  Session a({}, true, /*provider=*/true);
   CHECK(a.client->close().ok());
   CHECK(a.client->state() == ConnectionState::closed);
   a.client->url_provided(a.url_requests[0], "ws://chat.test/ws");
@@ -263,7 +198,7 @@ TEST_CASE("a fixed URL refused on a later attempt is reported and retried, not s
   ChatOptions options;
   options.reconnect_min_ms = 100;
   options.reconnect_max_ms = 100;
-  Attempts a(options);
+  Session a(options);
   a.open_v1();
   a.network.refuse_all = true;
   a.socket().end(1006, {}, false);

@@ -5,92 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "chat/chat_client.hpp"
-#include "fake_scheduler.hpp"
-#include "fake_transport.hpp"
+#include "chat_session.hpp"
 
-using namespace wasmchat::chat;
-using wasmchat::testing::FakeNetwork;
-using wasmchat::testing::FakeScheduler;
-using wasmchat::testing::FakeTransport;
+using namespace wasmchat::testing;
 
-namespace {
-
-std::string welcome(std::string_view session = "s1", std::string_view history = "", std::string_view features = "") {
-  return R"({"type":"welcome","session":")" + std::string(session) +
-         R"(","name":"guest-1","online":2,"history":[)" + std::string(history) +
-         R"(],"limits":{"maxCodePoints":50,"maxFrameBytes":65536,"messagesPerSecond":20},"features":[)" +
-         std::string(features) + "]}";
-}
-
-std::string message(int seq, std::string_view id, std::string_view text, std::string_view from = "bo") {
-  return R"({"type":"message","seq":)" + std::to_string(seq) + R"(,"id":")" + std::string(id) +
-         R"(","from":")" + std::string(from) + R"(","text":")" + std::string(text) + R"(","time":1})";
-}
-
-std::string ack(std::string_view id, int seq) {
-  return R"({"type":"ack","id":")" + std::string(id) + R"(","seq":)" + std::to_string(seq) + "}";
-}
-
-/// A client wired to fakes, recording every event.
-struct Session {
-  FakeNetwork network;
-  FakeScheduler scheduler;
-  std::vector<ChatEvent> events;
-  std::unique_ptr<ChatClient> client;
-
-  explicit Session(ChatOptions options = {}) {
-    options.url = "ws://chat.test/ws";
-    auto created = ChatClient::create(options, Environment{network.connector(), &scheduler, [] { return 0.5; }},
-                                      [this](const ChatEvent& e) { events.push_back(e); });
-    REQUIRE(created.ok());
-    client = std::move(created).value();
-  }
-
-  FakeTransport& socket() {
-    REQUIRE(network.current() != nullptr);
-    return *network.current();
-  }
-
-  /// Opens the current connection as a wasmchat.v1 server would.
-  void open_v1(std::string_view history = "", std::string_view session = "s1") {
-    socket().accept("wasmchat.v1");
-    socket().receive_text(welcome(session, history));
-    REQUIRE(client->state() == ConnectionState::open);
-    REQUIRE(client->mode() == Mode::v1);
-  }
-
-  template <class T>
-  std::vector<T> all() const {
-    std::vector<T> found;
-    for (const auto& e : events) {
-      if (const auto* t = std::get_if<T>(&e)) found.push_back(*t);
-    }
-    return found;
-  }
-
-  std::vector<std::string> texts_shown() const {
-    std::vector<std::string> texts;
-    for (const auto& r : all<Received>()) texts.push_back(r.text);
-    return texts;
-  }
-
-  std::string send(std::string_view text) {
-    auto result = client->send(text);
-    REQUIRE(std::holds_alternative<std::string>(result));
-    return std::get<std::string>(result);
-  }
-
-  std::vector<DeliveryState> states_of(const std::string& id) const {
-    std::vector<DeliveryState> states;
-    for (const auto& c : all<OwnMessageChanged>()) {
-      if (c.id == id) states.push_back(c.state);
-    }
-    return states;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("negotiation: the welcome confirms wasmchat.v1") {
   Session s;
