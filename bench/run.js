@@ -6,7 +6,9 @@
 //   node bench/run.js                 full run (several minutes)
 //   node bench/run.js --quick         everything once with small counts; writes to a
 //                                     temporary directory unless --out is given
-//   options: --reps N  --only echo,latency,chat,render,open,sizes,heap  --out DIR
+//   options: --reps N  --only echo,latency,chat,chat-latency,render,open,sizes,heap  --out DIR
+//            --chat-latency-senders 10,40  --chat-latency-rate R (the server's messagesPerSecond)
+//            --chat-latency-ms MS  --chat-latency-unpaced (server limit off, same send rate)
 //            --chat-n N  --render-n N  --open-samples N  --heap-counts 10000,1000000
 //            --echo-target-ms MS  --latency-count N
 //            --from-json FILE   only rewrite the .md and .svg from a results file
@@ -20,11 +22,12 @@ import { startBenchServer, paths } from './lib/bench-server.js';
 import { chromiumVersion, killAllChromium } from './lib/browser.js';
 import { runEcho, runLatency } from './benchmarks/transport.js';
 import { runChatE2e, runRender, runHeap } from './benchmarks/chat.js';
+import { runChatLatency } from './benchmarks/chat-latency.js';
 import { runOpen } from './benchmarks/open.js';
 import { runSizes } from './benchmarks/sizes.js';
 import { stdoutReport, markdownReport, svgChart } from './lib/report.js';
 
-const BENCHMARKS = ['sizes', 'echo', 'latency', 'chat', 'render', 'open', 'heap'];
+const BENCHMARKS = ['sizes', 'echo', 'latency', 'chat', 'chat-latency', 'render', 'open', 'heap'];
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +36,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     'chat-n': { type: 'string' },
+    'chat-latency-senders': { type: 'string' },
+    'chat-latency-rate': { type: 'string' },
+    'chat-latency-ms': { type: 'string' },
+    'chat-latency-unpaced': { type: 'boolean', default: false },
     'render-n': { type: 'string' },
     'open-samples': { type: 'string' },
     'heap-counts': { type: 'string' },
@@ -82,6 +89,12 @@ function buildOptions() {
       runTimeoutMs: 30_000,
     },
     chat: { n: args['chat-n'] ? positiveInt(args['chat-n'], 'chat-n') : quick ? 500 : 15_000, runTimeoutMs: 60_000 },
+    chatLatency: {
+      senderCounts: (args['chat-latency-senders'] ?? '10,40').split(',').map((v) => positiveInt(v, 'chat-latency-senders')),
+      serverRate: args['chat-latency-rate'] ? positiveInt(args['chat-latency-rate'], 'chat-latency-rate') : 20,
+      durationMs: args['chat-latency-ms'] ? positiveInt(args['chat-latency-ms'], 'chat-latency-ms') : quick ? 2000 : 5000,
+      unpaced: args['chat-latency-unpaced'],
+    },
     render: { n: args['render-n'] ? positiveInt(args['render-n'], 'render-n') : quick ? 500 : 50_000, runTimeoutMs: 120_000 },
     open: { samples: args['open-samples'] ? positiveInt(args['open-samples'], 'open-samples') : quick ? 1 : 7, timeoutMs: 20_000 },
     heap: {
@@ -171,6 +184,7 @@ async function main() {
     echo: ['echo', runEcho],
     latency: ['latency', runLatency],
     chat: ['chat', runChatE2e],
+    'chat-latency': ['chatLatency', runChatLatency],
     render: ['render', runRender],
     open: ['open', runOpen],
     heap: ['heap', runHeap],
@@ -223,6 +237,7 @@ function hasNumbers(name, r) {
     case 'echo': return r.results.length > 0 && r.results.every((c) => ['native', 'wasm', 'cpp'].every((i) => finite(c.stats[i].msgsPerSec.median)));
     case 'latency': return ['native', 'wasm'].every((i) => finite(r.stats[i]?.p50?.median)) && finite(r.stats.cpp?.mean?.median);
     case 'chat': return Object.values(r.stats).every((s) => finite(s.msgsPerSec.median));
+    case 'chat-latency': return r.cases.length > 0 && r.cases.every((c) => ['plain', 'wasm'].every((i) => finite(c.stats[i].p50.median)));
     case 'render': return ['plain', 'wasm'].every((i) => finite(r.stats[i].ms.median));
     case 'open': return ['native', 'page', 'single'].every((v) => finite(r.stats[v].navToOpenMs.median));
     case 'sizes': return r.builds.length > 0 && r.builds.every((b) => finite(b.gzipBytes));

@@ -47,7 +47,9 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME_CODE_POINTS = 24;
 const RESERVED_NAMES = ['system', 'server', 'admin', 'wasmchat'];
 const MAX_BATCH = 256; // say envelopes in one batch
-const FEATURES = ['batch']; // announced in every welcome
+// Announced in every welcome: `batch` (the client may send batches) and
+// `coalesce` (the server sends batches to a client that asks for them).
+const FEATURES = ['batch', 'coalesce'];
 
 /**
  * Who an authenticated connection is (the `authenticate` hook's answer).
@@ -109,7 +111,10 @@ export function createChatServer(options = {}) {
     if (history.length > config.historySize) history.shift();
     const envelope = JSON.stringify(message);
     const line = `${message.from}: ${message.text}`;
-    for (const [ws, client] of clients) send(ws, client.mode === 'v1' ? envelope : line);
+    for (const [ws, client] of clients) {
+      if (client.mode === 'v1') deliver(ws, client, envelope, null);
+      else send(ws, line);
+    }
     while (ackWaiters.length > 0 && ackWaiters[0].seq <= deliveredSeq) ackWaiters.shift().resolve();
   });
   // seq restarted (the storage lost everything): the clients' seq numbers mean
@@ -220,6 +225,10 @@ export function createChatServer(options = {}) {
       refilledAt: now(),
       replies: Promise.resolve(), // the last answer queued (see reply())
       pendingReplies: 0,
+      // Coalescing (see deliver()), once the client announced `coalesce`.
+      coalesce: false,
+      wroteThisTurn: false,
+      pending: null, // { messages: string[], bytes: number, ack: object | null }
     };
     clients.set(ws, client);
     ws.on('close', () => guard(null, () => {
@@ -262,6 +271,10 @@ export function createChatServer(options = {}) {
       case 'say': return say(ws, client, request);
       case 'nick': return nick(ws, client, request);
       case 'ping': return reply(ws, client, { type: 'pong', nonce: request.nonce });
+      case 'features':
+        // Nothing to answer: from now on what waits for this client may go out coalesced.
+        client.coalesce = request.features.includes('coalesce');
+        return undefined;
       default: throw new Error(`unreachable: ${request.type}`);
     }
   }
@@ -321,12 +334,84 @@ export function createChatServer(options = {}) {
    * @param {object | Promise<object>} answer the envelope, or its promise
    */
   function reply(ws, client, answer) {
-    if (client.pendingReplies === 0 && !(answer instanceof Promise)) return sendEnvelope(ws, answer);
+    if (client.pendingReplies === 0 && !(answer instanceof Promise)) return answerWith(ws, client, answer);
     client.pendingReplies++;
     client.replies = client.replies.then(() => answer).then((envelope) => {
       client.pendingReplies--;
-      sendEnvelope(ws, envelope);
+      answerWith(ws, client, envelope);
     });
+  }
+
+  function answerWith(ws, client, envelope) {
+    if (envelope.type === 'ack') deliver(ws, client, null, envelope);
+    else sendInOrder(ws, client, JSON.stringify(envelope));
+  }
+
+  // Coalescing (docs/protocol.md, `batch` from the server). For a client that
+  // announced `coalesce`, a message or an ack that would queue behind data
+  // still in its socket (bufferedAmount above zero), or behind a frame
+  // already written to it in this turn of the event loop, waits instead, and
+  // what waited goes out at the end of the turn as one `batch` frame: the
+  // messages in seq order, then the last ack, which is cumulative (acks of
+  // one client go out in the order of its requests, so the last covers the
+  // ones before it). Every other envelope first sends what waits, so the
+  // client sees everything in the order it happened.
+  let turnEnd = null;
+  const touched = new Set();
+
+  function deliver(ws, client, messageText, ack) {
+    if (!client.coalesce) return send(ws, messageText ?? JSON.stringify(ack));
+    if (!client.pending && !client.wroteThisTurn && ws.bufferedAmount === 0) {
+      send(ws, messageText ?? JSON.stringify(ack));
+      client.wroteThisTurn = true;
+      touch(ws, client);
+      return undefined;
+    }
+    client.pending ??= { messages: [], bytes: 0, ack: null };
+    if (messageText !== null) {
+      client.pending.messages.push(messageText);
+      client.pending.bytes += messageText.length;
+    } else {
+      client.pending.ack = ack;
+    }
+    touch(ws, client);
+    // A batch stays within what the client accepts in one frame.
+    if (client.pending.bytes >= config.maxFrameBytes) flushPending(ws, client);
+    return undefined;
+  }
+
+  function touch(ws, client) {
+    touched.add(ws);
+    turnEnd ??= setImmediate(() => {
+      turnEnd = null;
+      const sockets = [...touched];
+      touched.clear();
+      for (const socket of sockets) {
+        const waiting = clients.get(socket);
+        if (!waiting) continue;
+        waiting.wroteThisTurn = false;
+        flushPending(socket, waiting);
+      }
+    });
+  }
+
+  function flushPending(ws, client) {
+    const pending = client.pending;
+    if (!pending) return;
+    client.pending = null;
+    client.wroteThisTurn = true; // what comes later in this turn waits for the next batch
+    touch(ws, client);
+    const { messages, ack } = pending;
+    if (messages.length === 0) return send(ws, JSON.stringify(ack));
+    if (messages.length === 1 && !ack) return send(ws, messages[0]);
+    const ackPart = ack ? `,"ack":${JSON.stringify({ id: ack.id, seq: ack.seq })}` : '';
+    send(ws, `{"type":"batch","messages":[${messages.join(',')}]${ackPart}}`);
+  }
+
+  /** Sends `text` after whatever waits to be coalesced for this client. */
+  function sendInOrder(ws, client, text) {
+    flushPending(ws, client);
+    send(ws, text);
   }
 
   function onPlainMessage(ws, client, data) {
@@ -367,7 +452,7 @@ export function createChatServer(options = {}) {
 
   function broadcastEnvelope(envelope) {
     const text = JSON.stringify(envelope);
-    for (const [ws, client] of clients) if (client.mode === 'v1') send(ws, text);
+    for (const [ws, client] of clients) if (client.mode === 'v1') sendInOrder(ws, client, text);
   }
 
   function sendEnvelope(ws, envelope) {
@@ -465,6 +550,11 @@ export function createChatServer(options = {}) {
         return { value, id };
       case 'ping':
         if (!isInt(value.nonce)) return fail('nonce must be an integer in 0..2^53-1');
+        return { value, id };
+      case 'features':
+        if (!Array.isArray(value.features) || !value.features.every((f) => typeof f === 'string')) {
+          return fail('features must be an array of strings');
+        }
         return { value, id };
       default:
         return fail(`unknown type ${JSON.stringify(value.type.slice(0, 32))}`);

@@ -37,7 +37,7 @@ let pendingRejection = null;
 
 const sink = {
   open: (id) => sinks.get(id)?.open(),
-  message: (id, isText, data, length) => sinks.get(id)?.message(isText, data, length),
+  message: (id, kind) => sinks.get(id)?.message(kind),  // the data stays in JS: frame().received
   error: (id) => sinks.get(id)?.error(),
   close: (id, code, wasClean, reason, length) => sinks.get(id)?.close(code, !!wasClean, readString(reason, length)),
   reject: (name, nameLength, message, messageLength) => {

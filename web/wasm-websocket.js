@@ -149,22 +149,29 @@ export class WasmWebSocket extends EventTarget {
     if (arguments.length < 1) {
       throw new TypeError(`Failed to ${SEND}: 1 argument required, but only 0 present.`);
     }
-    check(wasm._wasmchat_websocket_check_can_send(pointer), SEND);
-    if (this.readyState >= states.CLOSING && !this.#queue) {
-      // Nothing goes out any more, but bufferedAmount grows by what the
-      // engine's own socket counts, and engines count differently (WebKit adds
-      // each frame's header): the engine's socket gets the value as it is.
-      this.#transmit(data instanceof Blob ? { bytes: data } : toMessage(data));
-      return;
-    }
-    if (data instanceof Blob) {
-      this.#enqueue({ blob: data, size: data.size });
-    } else if (this.#queue) {
-      const message = toMessage(data);
-      this.#enqueue({ ...message, size: message.bytes ? message.bytes.byteLength : encodeUtf8(message.text).length });
+    // One call into wasm per send: behind a Blob (the socket is OPEN or
+    // later, so there is nothing to check) the send only queues; otherwise
+    // send_staged checks the state and sends.
+    if (this.#queue) {
+      const message = data instanceof Blob ? { blob: data, size: data.size } : toMessage(data);
+      this.#enqueue(message.blob ? message
+        : { ...message, size: message.bytes ? message.bytes.byteLength : encodeUtf8(message.text).length });
+    } else if (data instanceof Blob) {
+      this.#sendBlob(pointer, data);
     } else {
       this.#transmit(toMessage(data));
     }
+  }
+
+  // A Blob's bytes are read asynchronously (the sends after it wait) while the
+  // socket is OPEN; once CLOSING, nothing goes out any more, but bufferedAmount
+  // grows by what the engine's own socket counts, and engines count
+  // differently (WebKit adds each frame's header): the engine's socket gets it.
+  #sendBlob(pointer, blob) {
+    const state = this.readyState;
+    if (state === states.CONNECTING) check(wasm._wasmchat_websocket_check_can_send(pointer), SEND);
+    if (state >= states.CLOSING) this.#transmit({ bytes: blob });
+    else this.#enqueue({ blob, size: blob.size });
   }
 
   /**
@@ -196,14 +203,16 @@ export class WasmWebSocket extends EventTarget {
         this.#extensions = takeString(() => wasm._wasmchat_websocket_extensions(this.#pointer));
         this.dispatchEvent(new Event('open'));
       },
-      // The C++ object forwards the message unchanged, so the browser's own
-      // value is used rather than decoding the heap copy again: a string, or
-      // a fresh ArrayBuffer per message (the socket's binaryType is forced to
-      // 'arraybuffer'; ours decides between ArrayBuffer and Blob).
-      message: (isText) => {
+      // The payload never enters wasm memory (WebSocket::leave_data_in_js):
+      // the browser's own value is used, a string or a fresh ArrayBuffer per
+      // message (the socket's binaryType is forced to 'arraybuffer'; ours
+      // decides between ArrayBuffer and Blob).
+      // kind 1 text, 2 ArrayBuffer, 0 Blob (the binaryType, which the event
+      // carries so that no call back into wasm is needed).
+      message: (kind) => {
         const data = frame().received;
-        const binary = isText || wasm._wasmchat_websocket_binary_type(this.#pointer) ? data : new Blob([data]);
-        this.dispatchEvent(new MessageEvent('message', { data: binary, origin: this.#origin }));
+        const value = kind ? data : new Blob([data]);
+        this.dispatchEvent(new MessageEvent('message', { data: value, origin: this.#origin }));
       },
       error: () => this.dispatchEvent(new Event('error')),
       close: (code, wasClean, reason) => {

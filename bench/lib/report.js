@@ -19,7 +19,7 @@ const configLabel = (c) => `${sizeLabel(c.size)} ${c.type}`;
 
 export function tables(results) {
   const out = [];
-  const { echo, latency, chat, render, open, sizes, heap } = results;
+  const { echo, latency, chat, chatLatency, render, open, sizes, heap } = results;
   if (echo?.results?.length) {
     out.push({
       id: 'echo-msgs',
@@ -72,6 +72,19 @@ export function tables(results) {
           CHAT_LABELS[impl], range(chat.stats[impl].msgsPerSec, int), ratioText(chat.stats[impl].vsPlain),
           chat.runs[impl].map((r) => (r ? `${int(r.ms)} ms` : 'failed')).join(', '),
         ]),
+      ],
+    });
+  }
+  if (chatLatency?.cases?.length) {
+    out.push({
+      id: 'chatLatency',
+      title: `3b. Chat latency under load: each sender connection sends ${chatLatency.sendRate}/s for ${int(chatLatency.durationMs)} ms (server limit ${chatLatency.serverRate >= 1e9 ? 'off' : `${chatLatency.serverRate}/s`}); send() to shown on another page (ms; ×plain: lower is better)`,
+      rows: [
+        ['senders', 'client', 'p50', '×plain', 'p99', '×plain'],
+        ...chatLatency.cases.flatMap((c) => Object.keys(c.runs).map((impl) => [
+          int(c.senders), CHAT_LABELS[impl], range(c.stats[impl].p50, ms), ratioText(c.stats[impl].p50VsPlain),
+          range(c.stats[impl].p99, ms), ratioText(c.stats[impl].p99VsPlain),
+        ])),
       ],
     });
   }
@@ -140,7 +153,7 @@ export function tables(results) {
 /** One row per headline comparison: what, baseline, ours, ratio, which way is better. */
 export function summaryTable(results) {
   const rows = [['measure', 'baseline', 'ours', 'ours ÷ baseline', 'better']];
-  const { echo, latency, chat, render, open, heap } = results;
+  const { echo, latency, chat, chatLatency, render, open, heap } = results;
   for (const c of echo?.results ?? []) {
     for (const impl of ['wasm', 'cpp']) {
       rows.push([`echo ${configLabel(c)} msgs/s, ${ECHO_LABELS[impl]}`, int(c.stats.native.msgsPerSec.median),
@@ -161,6 +174,12 @@ export function summaryTable(results) {
     if (chat.stats.wasmLargeOutbox) {
       rows.push(['  same, outbox never full (diagnostic)', int(chat.stats.plain.msgsPerSec.median),
         int(chat.stats.wasmLargeOutbox.msgsPerSec.median), ratioText(chat.stats.wasmLargeOutbox.vsPlain), 'higher']);
+    }
+  }
+  for (const c of chatLatency?.cases ?? []) {
+    for (const key of ['p50', 'p99']) {
+      rows.push([`chat latency ${key}, ${c.senders} senders paced, createChatClient vs plain JS`, ms(c.stats.plain[key].median),
+        ms(c.stats.wasm[key].median), ratioText(c.stats.wasm[`${key}VsPlain`]), 'lower']);
     }
   }
   if (render?.stats) {
@@ -242,6 +261,14 @@ Both receivers count only other people's messages; the chat server also sends th
 \`ack\` and its own broadcast for every message. A third, diagnostic variant runs createChatClient
 with \`maxOutboxMessages\` (and \`maxOutboxBytes\`) large enough that \`send()\` never refuses:
 the difference to the default shows what waiting on the outbox bound costs.`,
+  chatLatency: `A fresh chat server per run (\`startServer\` with \`messagesPerSecond\` = the rate, 20 by
+default, or 1e9 with \`--chat-latency-unpaced\`); two pages in two Chromium processes. The sender
+page opens N connections of one client (createChatClient, or \`bench/plain-chat.js\`), each sending
+one message every 1/(0.8 × rate) s (the pace createChatClient keeps to, so the server refuses
+nothing), their timers spread over one interval; each text carries its send time
+(\`performance.timeOrigin + performance.now()\`). The receiver page shows every message of the
+others (one \`<li>\` appended) and notes the time from send() to that point on the same clock.
+p50/p99 are nearest rank over all messages of a run.`,
   render: `A fresh chat server per run; one page: the chat page (\`web/index.html\` and \`page.js\` served by
 the bench server with the same static handler as \`startServer\`, so that a probe script can be
 added before \`page.js\`; its WebSocket goes to the chat server's \`/ws\` via \`?server=\`), or the

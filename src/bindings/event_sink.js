@@ -4,7 +4,7 @@
 // the call.
 var WasmchatEventSink = {
   wasmchat_js_open: function(sink) { Module['wasmchatSink'].open(sink); },
-  wasmchat_js_message: function(sink, isText, data, length) { Module['wasmchatSink'].message(sink, isText, data, length); },
+  wasmchat_js_message: function(sink, kind) { Module['wasmchatSink'].message(sink, kind); },
   wasmchat_js_error: function(sink) { Module['wasmchatSink'].error(sink); },
   wasmchat_js_close: function(sink, code, wasClean, reason, length) { Module['wasmchatSink'].close(sink, code, wasClean, reason, length); },
   wasmchat_js_reject: function(name, nameLength, message, messageLength) { Module['wasmchatSink'].reject(name, nameLength, message, messageLength); },

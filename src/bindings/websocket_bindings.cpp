@@ -17,7 +17,9 @@
 // Implemented by event_sink.js: they forward to the JS face's sink object.
 extern "C" {
 void wasmchat_js_open(int sink);
-void wasmchat_js_message(int sink, int is_text, const void* data, std::size_t length);
+// `kind`: 0 binary for a Blob, 1 text, 2 binary for an ArrayBuffer; the data
+// stays in JS (Module.wasmchatFrame.received, see WebSocket::leave_data_in_js).
+void wasmchat_js_message(int sink, int kind);
 void wasmchat_js_error(int sink);
 void wasmchat_js_close(int sink, int code, int was_clean, const char* reason, std::size_t length);
 void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
@@ -50,19 +52,19 @@ std::vector<std::string> decode_protocols(const char* records, std::size_t lengt
 }
 
 void forward_events(WebSocket& socket, int sink) {
-  socket.on_event([sink](const wasmchat::WebSocketEvent& event) {
+  // Nothing in C++ reads the payloads the JS face receives.
+  socket.leave_data_in_js();
+  socket.on_event([&socket, sink](const wasmchat::WebSocketEvent& event) {
     std::visit(
-        [sink](const auto& e) {
+        [&socket, sink](const auto& e) {
           using Event = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<Event, wasmchat::OpenEvent>) {
             wasmchat_js_open(sink);
           } else if constexpr (std::is_same_v<Event, wasmchat::MessageEvent>) {
-            if (const auto* text = std::get_if<std::string_view>(&e.data)) {
-              wasmchat_js_message(sink, 1, text->data(), text->size());
-            } else {
-              const auto& bytes = std::get<std::span<const std::byte>>(e.data);
-              wasmchat_js_message(sink, 0, bytes.data(), bytes.size());
-            }
+            // The binary type goes with the event, so that the JS face needs
+            // no call back into wasm to choose between Blob and ArrayBuffer.
+            const int kind = e.is_text() ? 1 : socket.binary_type() == wasmchat::BinaryType::arraybuffer ? 2 : 0;
+            wasmchat_js_message(sink, kind);
           } else if constexpr (std::is_same_v<Event, wasmchat::ErrorEvent>) {
             wasmchat_js_error(sink);
           } else {
@@ -95,9 +97,11 @@ EMSCRIPTEN_KEEPALIVE WebSocket* wasmchat_websocket_connect(const char* url, std:
 
 EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_destroy(WebSocket* socket) { delete socket; }
 
-/// Sends Module.wasmchatFrame.staged (see WebSocket::send_staged).
+/// Sends Module.wasmchatFrame.staged (see WebSocket::send_staged): the one
+/// call a send() makes.
 EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_staged(WebSocket* socket) { return report(socket->send_staged()); }
 
+/// For a Blob sent while CONNECTING only: reports the InvalidStateError.
 EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_check_can_send(const WebSocket* socket) {
   return report(socket->check_can_send());
 }

@@ -73,6 +73,8 @@ Status ChatClient::open_socket(std::string_view url) {
   if (!transport) return transport.error();
   transport_ = std::move(transport).value();
   transport_->on_event([this](const WebSocketEvent& event) { on_transport_event(event); });
+  // Checked before the frame is copied, where the transport can.
+  transport_->set_max_message_bytes(options_.max_incoming_bytes);
   return success();
 }
 
@@ -128,7 +130,7 @@ void ChatClient::on_open() {
 void ChatClient::on_frame(const MessageEvent& message) {
   const std::size_t size = message.is_text() ? std::get<std::string_view>(message.data).size()
                                              : std::get<std::span<const std::byte>>(message.data).size();
-  if (size > options_.max_incoming_bytes) {
+  if (message.too_big || size > options_.max_incoming_bytes) {
     return abandon(static_cast<std::uint16_t>(CloseCode::message_too_big), "message too big", "message_too_big");
   }
   heartbeat_.frame_received();  // any frame proves the connection alive
@@ -161,6 +163,13 @@ void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
                  [this](protocol::Welcome& welcome) { on_welcome(std::move(welcome)); },
                  [this](protocol::ChatMessage& message) { on_chat_message(message); },
                  [this](protocol::Ack& ack) { (void)settle_own(ack.id, DeliveryState::delivered); },
+                 [this](protocol::Batch& batch) {
+                   for (const auto& message : batch.messages) on_chat_message(message);
+                   if (!batch.ack) return;
+                   for (const auto& id : outbox_.sent_through(batch.ack->id)) {
+                     (void)settle_own(id, DeliveryState::delivered);
+                   }
+                 },
                  [this](protocol::Presence& presence) {
                    online_ = presence.online;
                    set_state(state_);
@@ -192,6 +201,12 @@ void ChatClient::on_welcome(protocol::Welcome welcome) {
   max_code_points_ = welcome.limits.max_code_points;
   pacer_.pace_to(welcome.limits.messages_per_second, environment_.scheduler->now());
   batch_ = std::find(welcome.features.begin(), welcome.features.end(), "batch") != welcome.features.end();
+  // A server that can coalesce does so only for clients that say they read
+  // its `batch` frames (an older client would refuse them).
+  if (std::find(welcome.features.begin(), welcome.features.end(), "coalesce") != welcome.features.end()) {
+    constexpr std::string_view features[] = {"coalesce"};
+    (void)transport_->send(protocol::encode_features(features));
+  }
   greeting_timer_.stop();
   for (const auto& message : welcome.history) on_chat_message(message);
   if (state_ == ConnectionState::greeting) become_open(Mode::v1);

@@ -38,6 +38,7 @@ void Outbox::mark_next_sent(bool final) {
     messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(index));
   } else {
     messages_[index].state = DeliveryState::sent;
+    messages_[index].sent_order = ++writes_;
   }
 }
 
@@ -49,9 +50,39 @@ bool Outbox::settle(std::string_view id) {
   const auto it = std::find_if(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id == id; });
   if (it == messages_.end()) return false;
   if (it->state == DeliveryState::queued) --queued_;
+  if (it->state == DeliveryState::sent) {
+    // Enough for the acks one coalesced frame can cover (a batch of sends).
+    constexpr std::size_t remembered = 512;
+    settled_.emplace_back(it->id, it->sent_order);
+    if (settled_.size() > remembered) settled_.pop_front();
+  }
   bytes_ -= it->text.size();
   messages_.erase(it);
   return true;
+}
+
+std::vector<std::string> Outbox::sent_through(std::string_view id) const {
+  std::uint64_t through = 0;
+  bool here = false;
+  for (const auto& m : messages_) {
+    if (m.id == id) {
+      here = true;
+      if (m.state == DeliveryState::sent) through = m.sent_order;
+    }
+  }
+  if (!here) {
+    for (auto it = settled_.rbegin(); it != settled_.rend(); ++it) {
+      if (it->first == id) {
+        through = it->second;
+        break;
+      }
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& m : messages_) {
+    if (m.id == id || (m.state == DeliveryState::sent && m.sent_order <= through)) ids.push_back(m.id);
+  }
+  return ids;
 }
 
 void Outbox::requeue_unacknowledged() noexcept {

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace wasmchat::chat {
 
@@ -25,6 +28,7 @@ struct OutgoingMessage {
   std::string id;    ///< Client-made; kept across re-sends.
   std::string text;  ///< UTF-8.
   DeliveryState state = DeliveryState::queued;
+  std::uint64_t sent_order = 0;  ///< When it was last written: increases with every write.
 };
 
 /// Outgoing messages in send order, bounded in count and bytes. Holds the
@@ -51,6 +55,12 @@ class Outbox {
   [[nodiscard]] bool holds(std::string_view id) const noexcept;
   /// Removes message `id` as delivered or failed; false when it is not here.
   bool settle(std::string_view id);
+  /// For a cumulative ack of `id`: the ids of every sent message written no
+  /// later than `id` (`id` included when still here), oldest first, for the
+  /// caller to settle. `id` may have left already (its own broadcast came
+  /// first): the last settled messages' places are remembered for that. An
+  /// `id` never seen, or one re-queued since, gives nothing but itself.
+  [[nodiscard]] std::vector<std::string> sent_through(std::string_view id) const;
   /// Every sent-but-unacknowledged message goes back to queued, in order, to
   /// be re-sent with its original id after a reconnection.
   void requeue_unacknowledged() noexcept;
@@ -70,6 +80,9 @@ class Outbox {
   std::deque<OutgoingMessage> messages_;  // sent ones first, then queued, each in send order
   std::size_t queued_ = 0;
   std::size_t bytes_ = 0;
+  std::uint64_t writes_ = 0;
+  // The sent_order of the last messages settled, for sent_through().
+  std::deque<std::pair<std::string, std::uint64_t>> settled_;
 };
 
 }  // namespace wasmchat::chat

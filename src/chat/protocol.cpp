@@ -79,6 +79,11 @@ struct EnvelopeFields {
   Shape features = Shape::missing;
   std::vector<std::string> feature_names;
   bool features_all_strings = true;
+  // A server `batch`: its messages (items as in a history) and its cumulative ack.
+  Shape messages = Shape::missing;
+  std::vector<MessageFields> message_items;
+  Shape ack = Shape::missing;
+  Field ack_id, ack_seq;
 };
 
 /// nlohmann's SAX interface, filling EnvelopeFields straight from the
@@ -118,7 +123,7 @@ class EnvelopeReader {
 
  private:
   /// The containers the reader looks into; `skipped` is any other.
-  enum class Context : std::uint8_t { envelope, history, item, limits, features, skipped };
+  enum class Context : std::uint8_t { envelope, history, item, limits, features, ack, skipped };
 
   /// Where a value with the current key goes in the current context, if anywhere.
   Field* slot() {
@@ -136,7 +141,11 @@ class EnvelopeReader {
         if (k == "message") return &f.message;
         return message_slot(f.own, k);
       }
-      case Context::item: return message_slot(fields.history_items.back(), k);
+      case Context::item: return message_slot(items_->back(), k);
+      case Context::ack:
+        if (k == "id") return &fields.ack_id;
+        if (k == "seq") return &fields.ack_seq;
+        return nullptr;
       case Context::limits:
         if (k == "maxCodePoints") return &fields.max_code_points;
         if (k == "maxFrameBytes") return &fields.max_frame_bytes;
@@ -161,13 +170,15 @@ class EnvelopeReader {
     if (key_ == "history") return &fields.history;
     if (key_ == "limits") return &fields.limits;
     if (key_ == "features") return &fields.features;
+    if (key_ == "messages") return &fields.messages;
+    if (key_ == "ack") return &fields.ack;
     return nullptr;
   }
 
   bool scalar(Field value) {
     if (depth_ == 0) return true;  // a scalar root: not an object, refused later
     switch (stack_[depth_ - 1]) {
-      case Context::history: fields.history_items.emplace_back(); break;  // an item that is no object
+      case Context::history: items_->emplace_back(); break;  // an item that is no object
       case Context::features:
         if (value.is_string()) fields.feature_names.push_back(std::move(value.text));
         else fields.features_all_strings = false;
@@ -190,8 +201,8 @@ class EnvelopeReader {
     } else {
       switch (stack_[depth_ - 1]) {
         case Context::history:
-          fields.history_items.emplace_back();
-          fields.history_items.back().is_object = object;
+          items_->emplace_back();
+          items_->back().is_object = object;
           if (object) next = Context::item;
           break;
         case Context::features: fields.features_all_strings = false; break;
@@ -199,10 +210,15 @@ class EnvelopeReader {
         default:
           if (Shape* s = shape()) {
             *s = Shape::other;
-            if (!object && s == &fields.history) {
+            if (!object && (s == &fields.history || s == &fields.messages)) {
               *s = Shape::array;
-              fields.history_items.clear();
+              items_ = s == &fields.history ? &fields.history_items : &fields.message_items;
+              items_->clear();
               next = Context::history;
+            } else if (object && s == &fields.ack) {
+              *s = Shape::object;
+              fields.ack_id = fields.ack_seq = Field{};
+              next = Context::ack;
             } else if (!object && s == &fields.features) {
               *s = Shape::array;
               fields.feature_names.clear();
@@ -228,6 +244,8 @@ class EnvelopeReader {
   }
 
   std::array<Context, max_nesting + 1> stack_{};
+  // The list the current history-like array fills: a welcome's history or a batch's messages.
+  std::vector<MessageFields>* items_ = &fields.history_items;
   std::size_t depth_ = 0;
   std::string key_;
 };
@@ -283,6 +301,27 @@ ServerEnvelope read_welcome(EnvelopeFields& f) {
   return welcome;
 }
 
+/// A server `batch`: every message valid, or the whole frame is refused.
+ServerEnvelope read_batch(EnvelopeFields& f) {
+  if (f.messages != Shape::missing && f.messages != Shape::array) return DecodeError{"batch.messages must be an array"};
+  if (f.ack != Shape::missing && f.ack != Shape::object) return DecodeError{"batch.ack must be an object"};
+  if (f.messages == Shape::missing && f.ack == Shape::missing) return DecodeError{"batch needs messages or an ack"};
+  Batch batch;
+  batch.messages.reserve(f.message_items.size());
+  for (auto& item : f.message_items) {
+    auto message = read_message(item);
+    if (auto* invalid = std::get_if<Invalid>(&message)) return DecodeError{"batch.messages: " + invalid->why};
+    batch.messages.push_back(std::move(std::get<ChatMessage>(message)));
+  }
+  if (f.ack == Shape::object) {
+    if (!f.ack_id.is_string() || !is_valid_id(f.ack_id.text) || !f.ack_seq.is_count()) {
+      return DecodeError{"batch.ack needs an id and an integer seq"};
+    }
+    batch.ack = Ack{std::move(f.ack_id.text), f.ack_seq.count};
+  }
+  return batch;
+}
+
 }  // namespace
 
 bool is_valid_id(std::string_view id) noexcept {
@@ -317,6 +356,7 @@ ServerEnvelope decode(std::string_view frame) {
     }
     return Ack{std::move(id.text), envelope.own.seq.count};
   }
+  if (type == "batch") return read_batch(envelope);
   if (type == "presence") {
     if (!envelope.online.is_count()) return DecodeError{"presence.online must be a non-negative integer"};
     return Presence{envelope.online.count};
@@ -360,6 +400,14 @@ std::string encode_batch(std::span<const SayItem> items) {
 std::string encode_nick(std::string_view name) {
   JsonWriter out;
   out.begin_object().key("name").string(name).key("type").string("nick").end_object();
+  return out.take();
+}
+
+std::string encode_features(std::span<const std::string_view> features) {
+  JsonWriter out;
+  out.begin_object().key("features").begin_array();
+  for (const auto feature : features) out.string(feature);
+  out.end_array().key("type").string("features").end_object();
   return out.take();
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,15 @@ struct Ack {
   std::uint64_t seq = 0;
 };
 
+/// Several server envelopes in one frame, from a server that coalesces for
+/// clients that announced the "batch" feature back (encode_features): the
+/// messages, in seq order, then at most one ack, which is cumulative: it
+/// settles `id` and every message of ours sent before it.
+struct Batch {
+  std::vector<ChatMessage> messages;
+  std::optional<Ack> ack;
+};
+
 /// Number of connected clients.
 struct Presence {
   std::uint64_t online = 0;
@@ -75,7 +85,7 @@ struct DecodeError {
 
 /// Everything decode() can return: one closed set.
 using ServerEnvelope =
-    std::variant<DecodeError, Welcome, ChatMessage, Ack, Presence, NameAssigned, Pong, ServerError>;
+    std::variant<DecodeError, Welcome, ChatMessage, Ack, Presence, NameAssigned, Pong, ServerError, Batch>;
 
 /// Deepest JSON nesting accepted: envelopes need 3; a deeper frame is refused
 /// before parsing, so hostile nesting costs neither stack nor heap.
@@ -105,6 +115,9 @@ struct SayItem {
 [[nodiscard]] std::string encode_batch(std::span<const SayItem> items);
 /// The `nick` envelope.
 [[nodiscard]] std::string encode_nick(std::string_view name);
+/// The `features` envelope: the optional server envelopes this client reads,
+/// sent after a welcome that lists the same feature.
+[[nodiscard]] std::string encode_features(std::span<const std::string_view> features);
 /// The `ping` envelope.
 [[nodiscard]] std::string encode_ping(std::uint64_t nonce);
 

@@ -15,7 +15,8 @@ extern "C" {
 std::size_t wasmchat_ws_base_url(char* buffer, std::size_t capacity);
 int wasmchat_ws_is_secure_context();
 void wasmchat_ws_send_text(int handle, const char* text, std::size_t length);
-void wasmchat_ws_send_staged(int handle);
+int wasmchat_ws_send_staged(int handle);
+void wasmchat_ws_set_copy(int handle, int copy, std::size_t limit);
 void wasmchat_ws_close(int handle, int code, const char* reason, std::size_t length);
 void wasmchat_ws_listen_message(int handle, void* self, void (*callback)(void*, int, const void*, std::size_t));
 void wasmchat_ws_listen_close(int handle, void* self,
@@ -71,6 +72,9 @@ struct WebSocket::Callbacks {
 
   static void message(void* self, int is_text, const void* data, std::size_t length) {
     MessageEvent message;
+    // The glue passes no data with a length for a frame it did not copy.
+    message.too_big = data == nullptr && length != 0;
+    if (message.too_big) length = 0;
     if (is_text) {
       message.data = std::string_view(static_cast<const char*>(data), length);
     } else {
@@ -134,10 +138,12 @@ void WebSocket::dispatch(const WebSocketEvent& event) {
   if (handler) (*handler)(event);
 }
 
+namespace {
+constexpr std::string_view still_connecting = "Still in CONNECTING state.";
+}  // namespace
+
 Status WebSocket::check_can_send() const {
-  if (ready_state() == ReadyState::connecting) {
-    return DomError{DomErrorName::invalid_state_error, "Still in CONNECTING state."};
-  }
+  if (ready_state() == ReadyState::connecting) return DomError{DomErrorName::invalid_state_error, std::string(still_connecting)};
   return success();
 }
 
@@ -160,10 +166,19 @@ Status WebSocket::send(std::span<const std::byte> bytes) {
 }
 
 Status WebSocket::send_staged() {
-  if (auto status = check_can_send(); !status) return status;
-  wasmchat_ws_send_staged(handle_);
+  if (!wasmchat_ws_send_staged(handle_)) {
+    return DomError{DomErrorName::invalid_state_error, std::string(still_connecting)};
+  }
   return success();
 }
+
+void WebSocket::set_max_message_bytes(std::size_t limit) {
+  // The glue reports "too big" as limit + 1, which must fit a 32-bit length.
+  constexpr std::size_t most = 0x7FFFFFFE;
+  wasmchat_ws_set_copy(handle_, 1, limit < most ? limit : most);
+}
+
+void WebSocket::leave_data_in_js() { wasmchat_ws_set_copy(handle_, 0, 0); }
 
 Status WebSocket::close(std::optional<std::uint16_t> code, std::string_view reason) {
   if (auto status = validate_close(code, reason); !status) return status;

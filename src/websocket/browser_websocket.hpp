@@ -52,12 +52,23 @@ class WebSocket final : public Transport {
   [[nodiscard]] Status send(std::span<const std::byte> bytes);
 
   /// Sends the JS value the JS face staged in Module.wasmchatFrame.staged (a
-  /// string or an ArrayBuffer view), as send() would, without copying it
-  /// through wasm memory. For the JS face only; C++ callers use send().
+  /// string, an ArrayBuffer view or a Blob), as send() would, without copying
+  /// it through wasm memory: one call into JS that checks the state and sends.
+  /// For the JS face only; C++ callers use send().
   [[nodiscard]] Status send_staged();
 
   /// InvalidStateError while CONNECTING; the check every send makes.
   [[nodiscard]] Status check_can_send() const;
+
+  /// Frames above `limit` bytes are not copied into wasm memory: they arrive
+  /// as MessageEvent{too_big} with empty data.
+  void set_max_message_bytes(std::size_t limit) override;
+
+  /// From now on no payload is copied into wasm memory: message events carry
+  /// empty data (only their type), and the browser's own value is
+  /// Module.wasmchatFrame.received during the handler. For a consumer in JS
+  /// that reads nothing in C++ (the JS face).
+  void leave_data_in_js();
 
   /// Starts the closing handshake. `code` absent sends a close frame without
   /// a code or reason (the peer sees 1005). See validate_close() for the errors.

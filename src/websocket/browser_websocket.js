@@ -66,11 +66,30 @@ var WasmchatBrowserWebSocket = {
   $wasmchatFrame: { received: null, staged: null },
   $wasmchatFrame__postset: "Module['wasmchatFrame'] = wasmchatFrame;",
 
-  // Sends the staged JS value (string, ArrayBuffer view) as it is: the C++
-  // side has checked the state; the payload never enters the wasm heap.
+  // Sends the staged JS value (string, ArrayBuffer view, Blob) as it is; the
+  // payload never enters the wasm heap. Returns 0 without sending while the
+  // socket is CONNECTING (the browser would throw InvalidStateError through
+  // our wasm frames; the C++ side reports it), else 1: the state check and
+  // the send are one call, so a send crosses into JS once.
   wasmchat_ws_send_staged__deps: ['$WS', '$wasmchatFrame'],
   wasmchat_ws_send_staged: function(handle) {
-    WS.sockets[handle].send(wasmchatFrame.staged);
+    var socket = WS.sockets[handle];
+    if (socket.readyState == 0) return 0;
+    socket.send(wasmchatFrame.staged);
+    return 1;
+  },
+
+  // What onmessage copies into the heap (see wasmchat_ws_listen_message):
+  // `copy` 0 leaves every payload in JS (the callback gets a null pointer and
+  // length 0; the data is wasmchatFrame.received); otherwise a payload larger
+  // than `limit` bytes is not copied either and reaches the callback as a
+  // null pointer with length `limit` + 1 ("too big"), so an oversized frame
+  // costs no copy and no allocation.
+  wasmchat_ws_set_copy__deps: ['$WS'],
+  wasmchat_ws_set_copy: function(handle, copy, limit) {
+    var socket = WS.sockets[handle];
+    socket.wasmchatCopy = !!copy;
+    socket.wasmchatLimit = limit;
   },
 
   // websocket.h's onmessage re-encodes text with a per-character JS loop into
@@ -78,6 +97,7 @@ var WasmchatBrowserWebSocket = {
   // the buffer after the callback. This one encodes with TextEncoder.encodeInto
   // (native code) into a per-socket buffer that is reused and only grows, and
   // passes (self, isText, data, length); the bytes are valid during the call.
+  // What it copies, and up to which size, is wasmchat_ws_set_copy's.
   // Every connection calls this one, so it pulls in $WebSocket for all.
   wasmchat_ws_listen_message__deps: ['$WS', '$WebSocket', '$wasmchatText', '$wasmchatFrame', 'malloc', 'free'],
   wasmchat_ws_listen_message: function(handle, self, callback) {
@@ -92,14 +112,30 @@ var WasmchatBrowserWebSocket = {
       }
       return buffer.pointer;
     }
+    socket.wasmchatCopy = true;
+    socket.wasmchatLimit = 0x7FFFFFFE;
     socket.onmessage = function(e) {
       var data = e.data;
       var isText = typeof data == 'string';
-      var pointer, length;
-      if (isText) {
-        var worst = data.length * 3;  // UTF-8 bytes per UTF-16 unit, at most
-        pointer = reserve(worst + 1);
-        length = wasmchatText.encodeInto(data, HEAPU8.subarray(pointer, pointer + worst));
+      var pointer = 0, length = 0;
+      var limit = socket.wasmchatLimit;
+      if (!socket.wasmchatCopy) {
+        // The consumer reads the JS value itself.
+      } else if (isText) {
+        // At least one UTF-8 byte per UTF-16 unit: longer is too big for sure.
+        if (data.length > limit) {
+          length = limit + 1;
+        } else {
+          var worst = Math.min(data.length * 3, limit + 1);  // 3 UTF-8 bytes per unit at most
+          pointer = reserve(worst + 1);
+          var target = HEAPU8.subarray(pointer, pointer + worst);
+          wasmchatText.encoder = wasmchatText.encoder || new TextEncoder();
+          var result = wasmchatText.encoder.encodeInto(data, target);
+          // Stopped short: the text needs more than limit + 1 bytes.
+          if (result.read < data.length) { pointer = 0; length = limit + 1; } else { length = result.written; }
+        }
+      } else if (data.byteLength > limit) {
+        length = limit + 1;
       } else {
         var bytes = new Uint8Array(data);
         length = bytes.length;

@@ -26,6 +26,10 @@ struct OpenEvent {};
 /// next message; they are valid only during the handler. Copy what you keep.
 struct MessageEvent {
   std::variant<std::string_view, std::span<const std::byte>> data;
+  /// True when the frame is larger than the limit the transport was given
+  /// (Transport::set_max_message_bytes) and so was not copied: `data` is then
+  /// empty, and only its type is known.
+  bool too_big = false;
 
   /// True for a text frame.
   [[nodiscard]] bool is_text() const noexcept { return data.index() == 0; }

@@ -2,6 +2,7 @@
 // implements it in the browser; tests implement it with a fake.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@ class Transport {
   [[nodiscard]] virtual std::uint64_t buffered_amount() const = 0;
   /// The subprotocol the server selected; empty before open or if none.
   [[nodiscard]] virtual std::string protocol() const = 0;
+  /// Frames above `limit` bytes may then arrive as MessageEvent{too_big},
+  /// without their data, so that a transport need not copy them. The default
+  /// delivers every frame whole (the receiver checks sizes itself).
+  virtual void set_max_message_bytes(std::size_t limit) { (void)limit; }
 
  protected:
   Transport() = default;

@@ -88,6 +88,13 @@ json reencoded(const protocol::ServerEnvelope& envelope) {
             if (!e.id.empty()) out["id"] = e.id;
             return out;
           },
+          [](const Batch& b) {
+            json messages = json::array();
+            for (const auto& m : b.messages) messages.push_back(message_json(m));
+            json out{{"type", "batch"}, {"messages", messages}};
+            if (b.ack) out["ack"] = json{{"id", b.ack->id}, {"seq", b.ack->seq}};
+            return out;
+          },
       },
       envelope);
 }
@@ -115,6 +122,14 @@ bool same(const protocol::ServerEnvelope& a, const protocol::ServerEnvelope& b) 
   if (const auto* x = std::get_if<Presence>(&a)) return x->online == std::get<Presence>(b).online;
   if (const auto* x = std::get_if<NameAssigned>(&a)) return x->name == std::get<NameAssigned>(b).name;
   if (const auto* x = std::get_if<Pong>(&a)) return x->nonce == std::get<Pong>(b).nonce;
+  if (const auto* x = std::get_if<Batch>(&a)) {
+    const auto& y = std::get<Batch>(b);
+    if (x->messages.size() != y.messages.size() || x->ack.has_value() != y.ack.has_value()) return false;
+    for (std::size_t i = 0; i < x->messages.size(); ++i) {
+      if (!same(x->messages[i], y.messages[i])) return false;
+    }
+    return !x->ack || (x->ack->id == y.ack->id && x->ack->seq == y.ack->seq);
+  }
   if (const auto* x = std::get_if<ServerError>(&a)) {
     const auto& y = std::get<ServerError>(b);
     return x->code == y.code && x->message == y.message && x->id == y.id;
@@ -142,6 +157,10 @@ void check_envelope(const protocol::ServerEnvelope& envelope) {
                    check_text(e.code, "error.code");
                    check_text(e.message, "error.message");
                    if (!e.id.empty()) check_id(e.id, "error.id");
+                 },
+                 [](const Batch& b) {
+                   for (const auto& m : b.messages) check_message(m);
+                   if (b.ack) check_id(b.ack->id, "batch.ack.id");
                  },
              },
              envelope);

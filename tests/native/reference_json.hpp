@@ -134,6 +134,30 @@ inline ServerEnvelope read_welcome(const json& object) {
   return welcome;
 }
 
+/// A server `batch` (added with coalescing; the DOM reading of the same rules).
+inline ServerEnvelope read_batch(const json& object) {
+  const auto messages = object.find("messages");
+  const auto ack = object.find("ack");
+  if (messages != object.end() && !messages->is_array()) return DecodeError{"batch.messages must be an array"};
+  if (ack != object.end() && !ack->is_object()) return DecodeError{"batch.ack must be an object"};
+  if (messages == object.end() && ack == object.end()) return DecodeError{"batch needs messages or an ack"};
+  Batch batch;
+  if (messages != object.end()) {
+    for (const auto& item : *messages) {
+      auto message = read_message(item);
+      if (auto* invalid = std::get_if<Invalid>(&message)) return DecodeError{"batch.messages: " + invalid->why};
+      batch.messages.push_back(std::move(std::get<ChatMessage>(message)));
+    }
+  }
+  if (ack != object.end()) {
+    auto id = text_field(*ack, "id");
+    auto seq = count_field(*ack, "seq");
+    if (!id || !is_valid_id(*id) || !seq) return DecodeError{"batch.ack needs an id and an integer seq"};
+    batch.ack = Ack{std::move(*id), *seq};
+  }
+  return batch;
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -161,6 +185,7 @@ inline ServerEnvelope decode(std::string_view frame) {
     if (!id || !is_valid_id(*id) || !seq) return DecodeError{"ack needs an id and an integer seq"};
     return Ack{std::move(*id), *seq};
   }
+  if (*type == "batch") return read_batch(envelope);
   if (*type == "presence") {
     auto online = count_field(envelope, "online");
     if (!online) return DecodeError{"presence.online must be a non-negative integer"};

@@ -1,6 +1,7 @@
 // The chat client against a fake network and a fake clock.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -403,6 +404,59 @@ TEST_CASE("batch: never without the server's feature, and bounded per frame") {
   for (const auto& frame : big.socket().sent) frames_over_limit += frame.size() > 20 * 1024 ? 1 : 0;
   CHECK(frames_over_limit == 0);
   CHECK(big.client->outbox_size() == 600);  // all written, awaiting acks
+}
+
+TEST_CASE("coalescing: announced back only to a server that offers it") {
+  Session offered;
+  offered.socket().accept("wasmchat.v1");
+  offered.socket().receive_text(welcome("s1", "", R"("batch","coalesce")"));
+  REQUIRE(offered.socket().sent.size() == 1);
+  CHECK(offered.socket().sent[0] == R"({"features":["coalesce"],"type":"features"})");
+
+  Session older;  // a server without the feature would refuse the envelope
+  older.socket().accept("wasmchat.v1");
+  older.socket().receive_text(welcome("s1", "", R"("batch")"));
+  CHECK(older.socket().sent.empty());
+}
+
+TEST_CASE("coalescing: a server batch shows its messages in order; its cumulative ack settles every own message up to it") {
+  Session s;
+  s.socket().accept("wasmchat.v1");
+  s.socket().receive_text(welcome("s1", "", R"("coalesce")"));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(s.send("m" + std::to_string(i)));
+  for (const auto& id : ids) REQUIRE(s.states_of(id).back() == DeliveryState::sent);
+  // ids[0] comes back as its own broadcast; ids[1] and ids[2] were already
+  // broadcast (re-sends): only the cumulative ack of ids[2] settles them;
+  // ids[3] was written after it and stays sent.
+  s.socket().receive_text(R"({"type":"batch","messages":[)" + message(1, "x-1", "hi") + "," +
+                          message(2, ids[0], "m0", "guest-1") + "," + message(3, "x-2", "there") +
+                          R"(],"ack":{"id":")" + ids[2] + R"(","seq":9}})");
+  CHECK(s.texts_shown() == std::vector<std::string>{"hi", "there"});
+  for (int i = 0; i < 3; ++i) CHECK(s.states_of(ids[static_cast<std::size_t>(i)]).back() == DeliveryState::delivered);
+  CHECK(s.states_of(ids[3]).back() == DeliveryState::sent);
+  CHECK(s.client->outbox_size() == 1);
+  // Each delivered once, and a replayed message is not shown again.
+  for (int i = 0; i < 3; ++i) {
+    const auto states = s.states_of(ids[static_cast<std::size_t>(i)]);
+    CHECK(std::count(states.begin(), states.end(), DeliveryState::delivered) == 1);
+  }
+  s.socket().receive_text(R"({"type":"batch","messages":[)" + message(3, "x-2", "there") + "," + message(4, "x-3", "more") + "]}");
+  CHECK(s.texts_shown() == std::vector<std::string>{"hi", "there", "more"});
+  // Single envelopes keep working next to batches.
+  s.socket().receive_text(ack(ids[3], 10));
+  CHECK(s.states_of(ids[3]).back() == DeliveryState::delivered);
+  CHECK(s.all<ErrorOccurred>().empty());
+}
+
+TEST_CASE("coalescing: an invalid item refuses the whole batch as bad_envelope, nothing shown") {
+  Session s;
+  s.socket().accept("wasmchat.v1");
+  s.socket().receive_text(welcome("s1", "", R"("coalesce")"));
+  s.socket().receive_text(R"({"type":"batch","messages":[)" + message(1, "x-1", "hi") + R"(,{"seq":2}]})");
+  CHECK(s.texts_shown().empty());
+  REQUIRE(s.all<ErrorOccurred>().size() == 1);
+  CHECK(s.all<ErrorOccurred>()[0].code == "bad_envelope");
 }
 
 TEST_CASE("a heartbeat timeout longer than the interval still fires: later pings do not push the deadline back") {

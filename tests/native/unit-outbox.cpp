@@ -69,3 +69,24 @@ TEST_CASE("holds: queued and unacknowledged messages, not settled ones") {
   CHECK(outbox.settle("a"));
   CHECK_FALSE(outbox.holds("a"));
 }
+
+TEST_CASE("sent_through: a cumulative ack covers the sent messages written up to its id, even one already settled") {
+  Outbox outbox(10, 100);
+  for (const char* id : {"a", "b", "c", "d"}) outbox.push(id, "x");
+  for (int i = 0; i < 3; ++i) outbox.mark_next_sent(false);  // a, b, c sent; d still queued
+  CHECK(outbox.sent_through("b") == std::vector<std::string>{"a", "b"});
+  // c's own broadcast settled it first: its place is remembered.
+  REQUIRE(outbox.settle("c"));
+  CHECK(outbox.sent_through("c") == std::vector<std::string>{"a", "b"});
+  // Unknown ids cover nothing; a queued id covers only itself (it was never
+  // acknowledged on this connection, so nothing before it is proven).
+  CHECK(outbox.sent_through("zz").empty());
+  CHECK(outbox.sent_through("d") == std::vector<std::string>{"d"});
+  // After a reconnection everything is queued again: an old ack proves nothing.
+  outbox.requeue_unacknowledged();
+  CHECK(outbox.sent_through("c").empty());
+  CHECK(outbox.sent_through("b") == std::vector<std::string>{"b"});
+  // Re-sent in order, the ack of the last covers the rest.
+  for (int i = 0; i < 3; ++i) outbox.mark_next_sent(false);
+  CHECK(outbox.sent_through("d") == std::vector<std::string>{"a", "b", "d"});
+}

@@ -138,6 +138,13 @@ std::string describe(const protocol::ServerEnvelope& envelope) {
           [](const NameAssigned& n) { return "name{" + n.name + "}"; },
           [](const Pong& p) { return "pong{" + std::to_string(p.nonce) + "}"; },
           [](const ServerError& e) { return "server_error{" + e.code + "," + e.message + "," + e.id + "}"; },
+          [](const Batch& b) {
+            std::string out = "batch{[";
+            for (const auto& m : b.messages) out += describe(m) + ";";
+            out += "],";
+            if (b.ack) out += "ack{" + b.ack->id + "," + std::to_string(b.ack->seq) + "}";
+            return out + "}";
+          },
       },
       envelope);
 }
@@ -149,6 +156,9 @@ const std::vector<std::string> decode_seeds = {
     R"({"type":"welcome","session":"s","name":"n","online":1,"history":[1,{"seq":1}],"limits":{"maxCodePoints":1,"maxFrameBytes":1,"messagesPerSecond":1},"features":[true]})",
     R"({"type":"welcome","session":"s","name":"n","online":1,"history":[],"history":[{"seq":1,"id":"a","from":"b","text":"c","time":1,"seq":2}],"limits":{},"limits":{"maxCodePoints":1,"maxFrameBytes":1,"messagesPerSecond":1}})",
     R"({"type":"ack","id":"a-1","seq":3})",
+    R"({"type":"batch","messages":[{"type":"message","seq":4,"id":"m-1","from":"ana","text":"one","time":5},{"seq":5,"id":"m-2","from":"bo","text":"two","time":6}],"ack":{"id":"a-9","seq":5}})",
+    R"({"type":"batch","ack":{"seq":1,"id":"z"},"messages":[]})",
+    R"({"type":"batch","messages":[{"seq":0}],"ack":[]})",
     R"({"type":"presence","online":9007199254740991})",
     R"({"type":"name","name":"zo\u00e9"})",
     R"({"type":"pong","nonce":9,"nonce":10})",

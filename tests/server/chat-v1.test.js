@@ -44,7 +44,7 @@ describe('wasmchat.v1', () => {
       assert.equal(welcome.online, 1);
       assert.deepEqual(welcome.history, []);
       assert.deepEqual(welcome.limits, { maxCodePoints: 30, maxFrameBytes: 4096, messagesPerSecond: 9 });
-      assert.deepEqual(welcome.features, ['batch']);
+      assert.deepEqual(welcome.features, ['batch', 'coalesce']);
       assert.equal(server.chat.clientCount(), 1);
     });
   });

@@ -1,0 +1,121 @@
+// Coalescing (docs/protocol.md, `batch` from the server): a client that
+// announced `coalesce` gets what waits for it as one `batch` frame with a
+// cumulative ack; every other client, and the plain relay, one frame per
+// envelope as before. Order and exactly-once hold either way.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, startChat } from './helpers.js';
+
+async function withChat(options, body) {
+  const server = await startChat(options);
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Flattens what a client received into its envelopes: batch items, then its ack. */
+function flatten(envelopes) {
+  const out = [];
+  for (const e of envelopes) {
+    if (e.type !== 'batch') { out.push(e); continue; }
+    out.push(...e.messages);
+    if (e.ack) out.push({ type: 'ack', ...e.ack, cumulative: true });
+  }
+  return out;
+}
+
+/** Envelopes up to a pong (Client.sync), as sent, and flattened. */
+async function received(client) {
+  const frames = await client.sync();
+  return { frames, flat: flatten(frames) };
+}
+
+describe('coalescing', () => {
+  test('the welcome offers it; a client that asks gets one batch per turn with a cumulative ack', async () => {
+    await withChat({ messagesPerSecond: 1000 }, async (server) => {
+      const alice = await Client.v1(server.url);
+      assert.deepEqual(alice.welcome.features, ['batch', 'coalesce']);
+      alice.send({ type: 'features', features: ['coalesce'] });
+      // 30 says in one frame: the server handles them in one turn.
+      const ids = Array.from({ length: 30 }, (_, i) => `a${i}`);
+      alice.send({ type: 'batch', items: ids.map((id) => ({ type: 'say', id, text: id })) });
+      const { frames, flat } = await received(alice);
+      const batches = frames.filter((e) => e.type === 'batch');
+      assert.ok(batches.length >= 1, `a batch among ${frames.map((e) => e.type).join(',')}`);
+      assert.ok(frames.length < 30, `${frames.length} frames for 30 messages and 30 acks`);
+      // Every message exactly once, in seq order, and each before its ack.
+      const messages = flat.filter((e) => e.type === 'message');
+      assert.deepEqual(messages.map((m) => m.id), ids);
+      assert.deepEqual(messages.map((m) => m.seq), ids.map((_, i) => i + 1));
+      const acks = flat.filter((e) => e.type === 'ack');
+      assert.equal(acks.at(-1).id, 'a29');
+      assert.equal(acks.at(-1).seq, 30);
+      const position = (type, id) => flat.findIndex((e) => e.type === type && e.id === id);
+      for (const ack of acks) assert.ok(position('message', ack.id) < position('ack', ack.id), `message ${ack.id} before its ack`);
+      // Cumulative: the acks seen cover every id, and come in request order.
+      const covered = acks.map((a) => ids.indexOf(a.id));
+      assert.deepEqual(covered, [...covered].sort((a, b) => a - b));
+      assert.equal(Math.max(...covered), 29);
+      alice.close();
+    });
+  });
+
+  test('several broadcasts in one turn reach a coalescing reader as one batch, an old client one frame each', async () => {
+    await withChat({ messagesPerSecond: 1000 }, async (server) => {
+      const sender = await Client.v1(server.url);
+      const reader = await Client.v1(server.url);
+      const old = await Client.v1(server.url);
+      reader.send({ type: 'features', features: ['coalesce'] });
+      await reader.sync(1); // the announcement is in before the burst
+      await sender.sync(1); // and the presence of the others is behind us
+      await old.sync(1);
+      const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+      sender.send({ type: 'batch', items: ids.map((id) => ({ type: 'say', id, text: `t ${id}` })) });
+      // The old client: one message envelope per frame, never a batch.
+      const oldFrames = [];
+      while (oldFrames.length < ids.length) oldFrames.push(await old.envelope());
+      assert.deepEqual(oldFrames.map((e) => e.type), ids.map(() => 'message'));
+      assert.deepEqual(oldFrames.map((e) => e.id), ids);
+      const { frames, flat } = await received(reader);
+      assert.ok(frames.some((e) => e.type === 'batch'), frames.map((e) => e.type).join(','));
+      assert.ok(frames.length < ids.length);
+      assert.deepEqual(flat.filter((e) => e.type === 'message').map((e) => e.id), ids);
+      // Nothing of the sender's own acks leaks to a reader.
+      assert.equal(flat.filter((e) => e.type === 'ack').length, 0);
+      for (const c of [sender, reader, old]) c.close();
+    });
+  });
+
+  test('an error between acks goes out in its place: the batch before it is sent first', async () => {
+    await withChat({ messagesPerSecond: 1000, maxCodePoints: 5 }, async (server) => {
+      const alice = await Client.v1(server.url);
+      alice.send({ type: 'features', features: ['coalesce'] });
+      alice.send({ type: 'batch', items: [
+        { type: 'say', id: 'k1', text: 'ok' },
+        { type: 'say', id: 'k2', text: 'ok' },
+        { type: 'say', id: 'k3', text: 'much too long' },
+        { type: 'say', id: 'k4', text: 'ok' },
+      ] });
+      const { flat } = await received(alice);
+      const answers = flat.filter((e) => e.type === 'ack' || e.type === 'error').map((e) => `${e.type}:${e.id}`);
+      // The ack covering k1..k2 (k1 may be acked on its own) precedes the error; k4 comes after it.
+      const error = answers.indexOf('error:k3');
+      assert.ok(error > 0, answers.join(','));
+      assert.equal(answers[error - 1], 'ack:k2');
+      assert.equal(answers.at(-1), 'ack:k4');
+      alice.close();
+    });
+  });
+
+  test('a features envelope that is not an array of strings is a bad_envelope', async () => {
+    await withChat({}, async (server) => {
+      const alice = await Client.v1(server.url);
+      alice.send({ type: 'features', features: 'coalesce' });
+      const error = await alice.expect('error');
+      assert.equal(error.code, 'bad_envelope');
+      alice.close();
+    });
+  });
+});
