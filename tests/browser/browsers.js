@@ -158,7 +158,11 @@ async function endProcesses(pids, ms = 3000) {
 async function shutDown(rootPids, closeGracefully) {
   // Taken before closing: children (Firefox's crash helper) outlive their parent.
   const pids = [...new Set(rootPids.flatMap(processTree))];
-  await Promise.race([closeGracefully().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+  // The bound's timer is cleared: a pending one would keep the test file's
+  // process alive for the rest of the 10 s after every browser closed.
+  let timer;
+  await Promise.race([closeGracefully().catch(() => {}), new Promise((r) => { timer = setTimeout(r, 10_000); })]);
+  clearTimeout(timer);
   await endProcesses(pids);
 }
 
