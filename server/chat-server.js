@@ -112,7 +112,7 @@ export function createChatServer(options = {}) {
     const envelope = JSON.stringify(message);
     const line = `${message.from}: ${message.text}`;
     for (const [ws, client] of clients) {
-      if (client.mode === 'v1') deliver(ws, client, envelope, null);
+      if (client.mode === 'v1') deliverMessage(ws, client, envelope, message.seq);
       else send(ws, line);
     }
     while (ackWaiters.length > 0 && ackWaiters[0].seq <= deliveredSeq) ackWaiters.shift().resolve();
@@ -225,10 +225,10 @@ export function createChatServer(options = {}) {
       refilledAt: now(),
       replies: Promise.resolve(), // the last answer queued (see reply())
       pendingReplies: 0,
-      // Coalescing (see deliver()), once the client announced `coalesce`.
+      // Coalescing (see deliverMessage()), once the client announced `coalesce`.
       coalesce: false,
       wroteThisTurn: false,
-      pending: null, // { messages: string[], bytes: number, ack: object | null }
+      pending: null, // what waits for the end of the turn, see newPending()
     };
     clients.set(ws, client);
     ws.on('close', () => guard(null, () => {
@@ -343,7 +343,7 @@ export function createChatServer(options = {}) {
   }
 
   function answerWith(ws, client, envelope) {
-    if (envelope.type === 'ack') deliver(ws, client, null, envelope);
+    if (envelope.type === 'ack') deliverAck(ws, client, envelope);
     else sendInOrder(ws, client, JSON.stringify(envelope));
   }
 
@@ -356,28 +356,86 @@ export function createChatServer(options = {}) {
   // one client go out in the order of its requests, so the last covers the
   // ones before it). Every other envelope first sends what waits, so the
   // client sees everything in the order it happened.
+  //
+  // The ack contract, which a crash (SIGKILL) must not break: an ack for seq
+  // s, alone or as a batch's cumulative ack, is handed to ws.send() only
+  // after the message frames of every seq up to s were handed to ws.send()
+  // for every other local client, earlier in the same synchronous run of JS
+  // or in an earlier one. A sender never resends an acked message, and the
+  // memory store forgets everything when the process dies, so an ack written
+  // before a receiver's copy would let a kill between the two writes lose
+  // that message for the receiver without a trace (it reconnects into a new
+  // session whose seq says nothing about the old one). Hence: the turn-end
+  // flush writes messages first and acks last (flushTurn()), and an ack or
+  // any envelope that would send a waiting ack out of turn (a pong, an error)
+  // first flushes what waits for everyone else (heldFor()).
+  // What this buys: ws.send() on a socket with nothing queued (bufferedAmount
+  // 0) reaches the kernel in that call (ws corks header and payload, the
+  // uncork is one synchronous writev), and what the kernel holds it still
+  // delivers after the process died (on loopback it is in the peer's receive
+  // queue at once). So once an ack's write has started, each receiver's copy
+  // is in its kernel socket. What it does not buy: a receiver whose socket
+  // already had unsent bytes queued in this process (a slow reader, see
+  // maxBufferedBytes) holds its copy in process memory, and a kill there
+  // loses it for that receiver even though the sender has its ack; waiting
+  // for every reader's drain before acking would let the slowest reader
+  // stall every sender.
   let turnEnd = null;
-  const touched = new Set();
+  const touched = new Set(); // sockets written to or waiting in this turn
 
-  function deliver(ws, client, messageText, ack) {
-    if (!client.coalesce) return send(ws, messageText ?? JSON.stringify(ack));
-    if (!client.pending && !client.wroteThisTurn && ws.bufferedAmount === 0) {
-      send(ws, messageText ?? JSON.stringify(ack));
-      client.wroteThisTurn = true;
-      touch(ws, client);
-      return undefined;
-    }
-    client.pending ??= { messages: [], bytes: 0, ack: null };
-    if (messageText !== null) {
-      client.pending.messages.push(messageText);
-      client.pending.bytes += messageText.length;
-    } else {
-      client.pending.ack = ack;
-    }
+  function newPending() {
+    // firstSeq: seq of messages[0]; ackSeq: the highest seq the cumulative ack covers.
+    return { messages: [], bytes: 0, firstSeq: 0, ack: null, ackSeq: 0 };
+  }
+
+  function deliverMessage(ws, client, text, seq) {
+    if (!client.coalesce) return send(ws, text);
+    if (!client.pending && !client.wroteThisTurn && ws.bufferedAmount === 0) return sendNow(ws, client, text);
+    const pending = (client.pending ??= newPending());
+    if (pending.messages.length === 0) pending.firstSeq = seq;
+    pending.messages.push(text);
+    pending.bytes += text.length;
     touch(ws, client);
-    // A batch stays within what the client accepts in one frame.
-    if (client.pending.bytes >= config.maxFrameBytes) flushPending(ws, client);
+    // A batch stays within what the client accepts in one frame; its ack
+    // stays behind for the turn-end flush.
+    if (pending.bytes >= config.maxFrameBytes) {
+      const { ack, ackSeq } = pending;
+      pending.ack = null;
+      flushPending(ws, client);
+      if (ack) Object.assign((client.pending = newPending()), { ack, ackSeq });
+    }
     return undefined;
+  }
+
+  function deliverAck(ws, client, ack) {
+    if (!client.coalesce) {
+      if (heldFor(ws, ack.seq)) flushTurn([...touched]);
+      return send(ws, JSON.stringify(ack));
+    }
+    if (!client.pending && !client.wroteThisTurn && ws.bufferedAmount === 0 && !heldFor(ws, ack.seq)) {
+      return sendNow(ws, client, JSON.stringify(ack));
+    }
+    const pending = (client.pending ??= newPending());
+    pending.ack = ack;
+    pending.ackSeq = Math.max(pending.ackSeq, ack.seq); // a duplicate's ack carries an older seq
+    touch(ws, client);
+    return undefined;
+  }
+
+  function sendNow(ws, client, text) {
+    send(ws, text);
+    client.wroteThisTurn = true;
+    touch(ws, client);
+  }
+
+  /** Whether a client other than `ws` still holds a message with seq <= `seq` unwritten. */
+  function heldFor(ws, seq) {
+    for (const other of touched) {
+      if (other === ws) continue;
+      const pending = clients.get(other)?.pending;
+      if (pending && pending.messages.length > 0 && pending.firstSeq <= seq) return true;
+    }
+    return false;
   }
 
   function touch(ws, client) {
@@ -388,11 +446,42 @@ export function createChatServer(options = {}) {
       touched.clear();
       for (const socket of sockets) {
         const waiting = clients.get(socket);
-        if (!waiting) continue;
-        waiting.wroteThisTurn = false;
-        flushPending(socket, waiting);
+        if (waiting) waiting.wroteThisTurn = false;
       }
+      flushTurn(sockets);
     });
+  }
+
+  /**
+   * Writes what waits for each of `sockets`, in the order the ack contract
+   * needs: first the clients without an ack, then those with one; a client
+   * whose ack covers a message still waiting for a client after it gets its
+   * messages now and its ack alone once everyone's messages are written.
+   */
+  function flushTurn(sockets) {
+    const withAck = [];
+    for (const ws of sockets) {
+      const client = clients.get(ws);
+      if (!client?.pending) continue;
+      if (client.pending.ack) withAck.push([ws, client]);
+      else flushPending(ws, client);
+    }
+    // laterFirst[i]: the lowest seq still waiting for withAck[i..].
+    const laterFirst = new Array(withAck.length + 1).fill(Infinity);
+    for (let i = withAck.length - 1; i >= 0; i--) {
+      const { messages, firstSeq } = withAck[i][1].pending;
+      laterFirst[i] = Math.min(laterFirst[i + 1], messages.length > 0 ? firstSeq : Infinity);
+    }
+    const lateAcks = [];
+    withAck.forEach(([ws, client], i) => {
+      const { pending } = client;
+      if (pending.ackSeq >= laterFirst[i + 1]) {
+        lateAcks.push([ws, pending.ack]);
+        pending.ack = null;
+      }
+      flushPending(ws, client);
+    });
+    for (const [ws, ack] of lateAcks) send(ws, JSON.stringify(ack));
   }
 
   function flushPending(ws, client) {
@@ -402,15 +491,19 @@ export function createChatServer(options = {}) {
     client.wroteThisTurn = true; // what comes later in this turn waits for the next batch
     touch(ws, client);
     const { messages, ack } = pending;
-    if (messages.length === 0) return send(ws, JSON.stringify(ack));
+    if (messages.length === 0) {
+      if (ack) send(ws, JSON.stringify(ack));
+      return;
+    }
     if (messages.length === 1 && !ack) return send(ws, messages[0]);
     const ackPart = ack ? `,"ack":${JSON.stringify({ id: ack.id, seq: ack.seq })}` : '';
     send(ws, `{"type":"batch","messages":[${messages.join(',')}]${ackPart}}`);
   }
 
-  /** Sends `text` after whatever waits to be coalesced for this client. */
+  /** Sends `text` after whatever waits to be coalesced for this client (and, for its ack, for everyone else). */
   function sendInOrder(ws, client, text) {
-    flushPending(ws, client);
+    if (client.pending?.ack && heldFor(ws, client.pending.ackSeq)) flushTurn([...touched]);
+    else flushPending(ws, client);
     send(ws, text);
   }
 
@@ -452,7 +545,8 @@ export function createChatServer(options = {}) {
 
   function broadcastEnvelope(envelope) {
     const text = JSON.stringify(envelope);
-    for (const [ws, client] of clients) if (client.mode === 'v1') sendInOrder(ws, client, text);
+    flushTurn([...touched]); // what waits goes first, in the ack contract's order
+    for (const [ws, client] of clients) if (client.mode === 'v1') send(ws, text);
   }
 
   function sendEnvelope(ws, envelope) {

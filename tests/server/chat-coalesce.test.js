@@ -4,6 +4,7 @@
 // envelope as before. Order and exactly-once hold either way.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import { Client, startChat } from './helpers.js';
 
 async function withChat(options, body) {
@@ -108,6 +109,80 @@ describe('coalescing', () => {
       alice.close();
     });
   });
+
+  // The ack contract (chat-server.js, above deliverMessage()): a SIGKILL
+  // between two writes must never leave a sender with the ack of a message
+  // that a reader's socket was not yet given. Seen from the server's side:
+  // every ws.send() in order, to whom, and what it carried.
+  for (const { name, senderCoalesces, withPing } of [
+    { name: 'a coalescing sender', senderCoalesces: true, withPing: false },
+    { name: 'a coalescing sender whose ping sends its ack out of turn', senderCoalesces: true, withPing: true },
+    { name: 'a sender that does not coalesce', senderCoalesces: false, withPing: false },
+  ]) {
+    test(`${name}: its ack is written only after every reader was given the messages it covers`, async () => {
+      await withChat({ messagesPerSecond: 1000 }, async (server) => {
+        const writes = []; // { to, text } in the order the server called send()
+        const owner = new Map(); // server-side socket -> the name of its welcome
+        const originalSend = WebSocket.prototype.send;
+        WebSocket.prototype.send = function recordedSend(data, ...rest) {
+          const text = String(data);
+          if (text.startsWith('{"type":"welcome"')) owner.set(this, JSON.parse(text).name);
+          if (owner.has(this)) writes.push({ to: owner.get(this), text });
+          return originalSend.call(this, data, ...rest);
+        };
+        try {
+          const alice = await Client.v1(server.url);
+          const bob = await Client.v1(server.url);
+          const carol = await Client.v1(server.url);
+          if (senderCoalesces) alice.send({ type: 'features', features: ['coalesce'] });
+          bob.send({ type: 'features', features: ['coalesce'] });
+          carol.send({ type: 'features', features: ['coalesce'] });
+          for (const c of [alice, bob, carol]) await c.sync(1);
+          const ids = Array.from({ length: 6 }, (_, i) => `m${i}`);
+          // One TCP write: the server reads both frames in one turn.
+          alice.ws._socket.cork();
+          alice.send({ type: 'batch', items: ids.map((id) => ({ type: 'say', id, text: id })) });
+          if (withPing) alice.send({ type: 'ping', nonce: 7 });
+          alice.ws._socket.uncork();
+          const readers = [bob, carol];
+          for (const reader of readers) {
+            const got = flatten(await reader.sync(2)).filter((e) => e.type === 'message').map((e) => e.id);
+            assert.deepEqual(got, ids);
+          }
+          const aliceAcks = flatten(await alice.sync(3)).filter((e) => e.type === 'ack');
+          assert.equal(aliceAcks.at(-1).id, 'm5');
+
+          const aliceName = alice.welcome.name;
+          const seqsIn = (text) => {
+            const e = JSON.parse(text);
+            if (e.type === 'message') return [e.seq];
+            return e.type === 'batch' ? (e.messages ?? []).map((m) => m.seq) : [];
+          };
+          const ackIn = (text) => {
+            const e = JSON.parse(text);
+            return e.type === 'ack' ? e.seq : e.type === 'batch' ? e.ack?.seq : undefined;
+          };
+          let ackWrites = 0;
+          writes.forEach(({ to, text }, at) => {
+            const seq = to === aliceName ? ackIn(text) : undefined;
+            if (seq === undefined) return;
+            ackWrites++;
+            for (const reader of readers) {
+              const given = new Set(writes.slice(0, at).filter((w) => w.to === reader.welcome.name).flatMap((w) => seqsIn(w.text)));
+              for (let s = 1; s <= seq; s++) {
+                assert.ok(given.has(s), `ack of seq ${seq} (write ${at}) before ${reader.welcome.name} was given seq ${s}:\n` +
+                  writes.map((w, i) => `${i} ${w.to} ${w.text.slice(0, 90)}`).join('\n'));
+              }
+            }
+          });
+          assert.ok(ackWrites > 0, 'the sender was acked');
+          for (const c of [alice, bob, carol]) c.close();
+        } finally {
+          WebSocket.prototype.send = originalSend;
+        }
+      });
+    });
+  }
 
   test('a features envelope that is not an array of strings is a bad_envelope', async () => {
     await withChat({}, async (server) => {
