@@ -33,6 +33,9 @@ const DEFAULTS = Object.freeze({
   idMemory: 10000, // message ids remembered for duplicate detection
   closeTimeoutMs: 2000, // close(): how long clients get to answer the close frame
   maxBufferedBytes: 1024 * 1024, // a client with more unsent data is closed with 1013
+  // Whether the welcome offers `coalesce` (batch frames to clients that ask,
+  // see deliverMessage()); false: one frame per envelope to every client.
+  coalesce: true,
   store: null, // a ChatStore (chat-store.js); null: in memory, this process only
   // (request: AuthRequest) => Identity | null | Promise<Identity | null>, see
   // docs/protocol.md "Authentication"; null: everyone is a guest.
@@ -47,9 +50,11 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME_CODE_POINTS = 24;
 const RESERVED_NAMES = ['system', 'server', 'admin', 'wasmchat'];
 const MAX_BATCH = 256; // say envelopes in one batch
-// Announced in every welcome: `batch` (the client may send batches) and
-// `coalesce` (the server sends batches to a client that asks for them).
-const FEATURES = ['batch', 'coalesce'];
+// Announced in every welcome: `batch` (the client may send batches) and,
+// unless the coalesce option is off, `coalesce` (the server sends batches to a
+// client that asks for them).
+const FEATURES = Object.freeze(['batch', 'coalesce']);
+const FEATURES_WITHOUT_COALESCE = Object.freeze(['batch']);
 
 /**
  * Who an authenticated connection is (the `authenticate` hook's answer).
@@ -73,6 +78,7 @@ export function createChatServer(options = {}) {
   if (config.authenticate && (typeof store.claimName !== 'function' || typeof store.nameOwner !== 'function')) {
     throw new TypeError('createChatServer: authenticate needs a store with claimName() and nameOwner()');
   }
+  const features = config.coalesce ? FEATURES : FEATURES_WITHOUT_COALESCE;
   const instance = randomBytes(6).toString('base64url'); // plain-mode ids, unique per instance
   const limits = {
     maxCodePoints: config.maxCodePoints,
@@ -242,7 +248,7 @@ export function createChatServer(options = {}) {
       sendEnvelope(ws, {
         // + 1: this client, which the store hears of just below (after the
         // welcome, so that its presence broadcast does not come first).
-        type: 'welcome', session: store.epoch(), name: client.name, online: store.online() + 1, history, limits, features: FEATURES,
+        type: 'welcome', session: store.epoch(), name: client.name, online: store.online() + 1, history, limits, features,
       });
     }
     store.setLocalOnline(clients.size);
@@ -273,7 +279,7 @@ export function createChatServer(options = {}) {
       case 'ping': return reply(ws, client, { type: 'pong', nonce: request.nonce });
       case 'features':
         // Nothing to answer: from now on what waits for this client may go out coalesced.
-        client.coalesce = request.features.includes('coalesce');
+        client.coalesce = config.coalesce && request.features.includes('coalesce');
         return undefined;
       default: throw new Error(`unreachable: ${request.type}`);
     }
@@ -771,6 +777,7 @@ function resolveOptions(options) {
   if (config.allowedOrigins !== null && !(Array.isArray(config.allowedOrigins) && config.allowedOrigins.every((o) => typeof o === 'string'))) {
     throw new TypeError('createChatServer: allowedOrigins must be null or an array of strings');
   }
+  if (typeof config.coalesce !== 'boolean') throw new TypeError('createChatServer: coalesce must be a boolean');
   if (typeof config.now !== 'function') throw new TypeError('createChatServer: now must be a function');
   if (config.authenticate !== null && typeof config.authenticate !== 'function') {
     throw new TypeError('createChatServer: authenticate must be null or a function');

@@ -184,6 +184,22 @@ describe('coalescing', () => {
     });
   }
 
+  test('coalesce: false offers only client batches, and a client that asks anyway gets one frame per envelope', async () => {
+    await withChat({ messagesPerSecond: 1000, coalesce: false }, async (server) => {
+      const alice = await Client.v1(server.url);
+      assert.deepEqual(alice.welcome.features, ['batch']);
+      alice.send({ type: 'features', features: ['coalesce'] });
+      const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
+      alice.send({ type: 'batch', items: ids.map((id) => ({ type: 'say', id, text: id })) });
+      const { frames } = await received(alice);
+      assert.deepEqual(frames.filter((e) => e.type === 'message').map((e) => e.id), ids);
+      assert.deepEqual(frames.filter((e) => e.type === 'ack').map((e) => e.id), ids, 'one ack per message, none cumulative');
+      assert.equal(frames.length, 2 * ids.length, frames.map((e) => e.type).join(','));
+      alice.close();
+    });
+    await assert.rejects(startChat({ coalesce: 'yes' }), /coalesce must be a boolean/);
+  });
+
   test('a features envelope that is not an array of strings is a bad_envelope', async () => {
     await withChat({}, async (server) => {
       const alice = await Client.v1(server.url);
