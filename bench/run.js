@@ -3,12 +3,14 @@
 // our paths paired with the browser's own WebSocket (or a plain JS client) as
 // baseline, interleaved. Prints a table, writes docs/benchmarks.{json,md,svg}.
 //
-//   node bench/run.js                 full run (several minutes)
+//   node bench/run.js                 full run (5 interleaved repetitions; about 15 minutes)
 //   node bench/run.js --quick         everything once with small counts; writes to a
 //                                     temporary directory unless --out is given
-//   options: --reps N  --only echo,latency,chat,chat-latency,render,open,sizes,heap  --out DIR
+//   options: --reps N (default 5)  --out DIR
+//            --only sizes,core,echo,latency,chat,chat-latency,render,open,heap
 //            --chat-latency-senders 10,40  --chat-latency-rate R (the server's messagesPerSecond)
-//            --chat-latency-ms MS  --chat-latency-unpaced (server limit off, same send rate)
+//            --chat-latency-ms MS  --chat-latency-unpaced-senders 40 (server limit off, same
+//            send rate; "none" for no unpaced case)  --no-callgrind (core: sizes only)
 //            --chat-n N  --render-n N  --open-samples N  --heap-counts 10000,1000000
 //            --echo-target-ms MS  --latency-count N
 //            --from-json FILE   only rewrite the .md and .svg from a results file
@@ -25,9 +27,10 @@ import { runChatE2e, runRender, runHeap } from './benchmarks/chat.js';
 import { runChatLatency } from './benchmarks/chat-latency.js';
 import { runOpen } from './benchmarks/open.js';
 import { runSizes } from './benchmarks/sizes.js';
+import { runCore } from './benchmarks/core.js';
 import { stdoutReport, markdownReport, svgChart } from './lib/report.js';
 
-const BENCHMARKS = ['sizes', 'echo', 'latency', 'chat', 'chat-latency', 'render', 'open', 'heap'];
+const BENCHMARKS = ['sizes', 'core', 'echo', 'latency', 'chat', 'chat-latency', 'render', 'open', 'heap'];
 
 const { values: args } = parseArgs({
   options: {
@@ -39,7 +42,8 @@ const { values: args } = parseArgs({
     'chat-latency-senders': { type: 'string' },
     'chat-latency-rate': { type: 'string' },
     'chat-latency-ms': { type: 'string' },
-    'chat-latency-unpaced': { type: 'boolean', default: false },
+    'chat-latency-unpaced-senders': { type: 'string' },
+    'no-callgrind': { type: 'boolean', default: false },
     'render-n': { type: 'string' },
     'open-samples': { type: 'string' },
     'heap-counts': { type: 'string' },
@@ -65,7 +69,8 @@ const positiveInt = (value, name) => {
 
 function buildOptions() {
   const quick = args.quick;
-  const reps = args.reps ? positiveInt(args.reps, 'reps') : quick ? 1 : 3;
+  const reps = args.reps ? positiveInt(args.reps, 'reps') : quick ? 1 : 5;
+  const counts = (value, name) => (value === 'none' ? [] : value.split(',').map((v) => positiveInt(v, name)));
   const options = {
     quick,
     reps,
@@ -90,11 +95,12 @@ function buildOptions() {
     },
     chat: { n: args['chat-n'] ? positiveInt(args['chat-n'], 'chat-n') : quick ? 500 : 15_000, runTimeoutMs: 60_000 },
     chatLatency: {
-      senderCounts: (args['chat-latency-senders'] ?? '10,40').split(',').map((v) => positiveInt(v, 'chat-latency-senders')),
+      senderCounts: counts(args['chat-latency-senders'] ?? (quick ? '10' : '10,40'), 'chat-latency-senders'),
+      unpacedSenderCounts: counts(args['chat-latency-unpaced-senders'] ?? (quick ? '10' : '40'), 'chat-latency-unpaced-senders'),
       serverRate: args['chat-latency-rate'] ? positiveInt(args['chat-latency-rate'], 'chat-latency-rate') : 20,
       durationMs: args['chat-latency-ms'] ? positiveInt(args['chat-latency-ms'], 'chat-latency-ms') : quick ? 2000 : 5000,
-      unpaced: args['chat-latency-unpaced'],
     },
+    core: { callgrind: !args['no-callgrind'], timeoutMs: 900_000 },
     render: { n: args['render-n'] ? positiveInt(args['render-n'], 'render-n') : quick ? 500 : 50_000, runTimeoutMs: 120_000 },
     open: { samples: args['open-samples'] ? positiveInt(args['open-samples'], 'open-samples') : quick ? 1 : 7, timeoutMs: 20_000 },
     heap: {
@@ -181,6 +187,7 @@ async function main() {
   const server = await startBenchServer();
   const runners = {
     sizes: ['sizes', runSizes],
+    core: ['core', runCore],
     echo: ['echo', runEcho],
     latency: ['latency', runLatency],
     chat: ['chat', runChatE2e],
@@ -234,13 +241,14 @@ async function main() {
 function hasNumbers(name, r) {
   const finite = (v) => typeof v === 'number' && Number.isFinite(v);
   switch (name) {
-    case 'echo': return r.results.length > 0 && r.results.every((c) => ['native', 'wasm', 'cpp'].every((i) => finite(c.stats[i].msgsPerSec.median)));
-    case 'latency': return ['native', 'wasm'].every((i) => finite(r.stats[i]?.p50?.median)) && finite(r.stats.cpp?.mean?.median);
+    case 'echo': return r.results.length > 0 && r.results.every((c) => ['native', 'nativeAgain', 'wasm', 'cpp'].every((i) => finite(c.stats[i].msgsPerSec.median)));
+    case 'latency': return ['native', 'nativeAgain', 'wasm'].every((i) => finite(r.stats[i]?.p50?.median)) && finite(r.stats.cpp?.mean?.median);
     case 'chat': return Object.values(r.stats).every((s) => finite(s.msgsPerSec.median));
     case 'chat-latency': return r.cases.length > 0 && r.cases.every((c) => ['plain', 'wasm'].every((i) => finite(c.stats[i].p50.median)));
     case 'render': return ['plain', 'wasm'].every((i) => finite(r.stats[i].ms.median));
     case 'open': return ['native', 'page', 'single'].every((v) => finite(r.stats[v].navToOpenMs.median));
     case 'sizes': return r.builds.length > 0 && r.builds.every((b) => finite(b.gzipBytes));
+    case 'core': return r.modules.length > 0 && (r.callgrind === null || finite(r.callgrind.decode));
     case 'heap': return r.checkpoints.length > 0 && r.checkpoints.every((c) => finite(c.heapBytes));
     default: return false;
   }

@@ -4,8 +4,8 @@
 // and a receiver page in another Chromium shows every message; per message,
 // the time from send() to shown, p50 and p99, ours against the plain JS chat
 // (bench/plain-chat.js). Each run gets a fresh chat server with the given
-// rate limit; `unpaced` lifts the limit (1e9/s) so that neither the server's
-// bucket nor our client's pacer takes part, at the same send rate.
+// rate limit; an unpaced case lifts the limit (1e9/s) so that neither the
+// server's bucket nor our client's pacer takes part, at the same send rate.
 import { startServer } from '../../server/app.js';
 import { openPage } from '../lib/run-page.js';
 import { summary, ratio, percentileSorted } from '../lib/stats.js';
@@ -45,21 +45,26 @@ async function latencyRun(server, { impl, senders, serverRate, sendRate, duratio
 }
 
 export async function runChatLatency({ server, options, log }) {
-  const { senderCounts, serverRate, durationMs, unpaced } = options.chatLatency;
-  const limit = unpaced ? 1e9 : serverRate;
+  const { senderCounts, unpacedSenderCounts, serverRate, durationMs } = options.chatLatency;
   const sendRate = serverRate * 0.8;
-  log(`  chat latency under load: ${senderCounts.join(' and ')} senders at ${sendRate}/s each for ${durationMs} ms, ` +
-    `server limit ${unpaced ? 'off' : `${serverRate}/s`}`);
+  const plan = [
+    ...senderCounts.map((senders) => ({ senders, paced: true })),
+    ...unpacedSenderCounts.map((senders) => ({ senders, paced: false })),
+  ];
+  log(`  chat latency under load: ${plan.map((c) => `${c.senders}${c.paced ? '' : ' unpaced'}`).join(', ')} senders at ` +
+    `${sendRate}/s each for ${durationMs} ms, server limit ${serverRate}/s (unpaced: off)`);
   const cases = [];
   const errors = [];
-  for (const senders of senderCounts) {
+  for (const { senders, paced } of plan) {
+    const limit = paced ? serverRate : 1e9;
+    const label = `${senders} senders${paced ? '' : ' unpaced'}`;
     const runs = Object.fromEntries(CHAT_IMPLS.map((impl) => [impl, []]));
     for (let rep = 0; rep < options.reps; rep++) {
       for (const impl of CHAT_IMPLS) {
         try {
           runs[impl].push(await latencyRun(server, { impl, senders, serverRate: limit, sendRate, durationMs }));
         } catch (error) {
-          errors.push(`chat-latency ${senders} senders ${impl} rep ${rep + 1}: ${error.message}`);
+          errors.push(`chat-latency ${label} ${impl} rep ${rep + 1}: ${error.message}`);
           runs[impl].push(null);
         }
       }
@@ -69,10 +74,10 @@ export async function runChatLatency({ server, options, log }) {
       p50: summary(series(impl, 'p50')), p99: summary(series(impl, 'p99')),
       p50VsPlain: ratio(series(impl, 'p50'), series('plain', 'p50')), p99VsPlain: ratio(series(impl, 'p99'), series('plain', 'p99')),
     }]));
-    log(`    ${senders} senders: p50 plain ${stats.plain.p50.median?.toFixed(1)} ms, ours ${stats.wasm.p50.median?.toFixed(1)} ms ` +
+    log(`    ${label}: p50 plain ${stats.plain.p50.median?.toFixed(1)} ms, ours ${stats.wasm.p50.median?.toFixed(1)} ms ` +
       `(x${stats.wasm.p50VsPlain.ratio.toFixed(2)}); p99 plain ${stats.plain.p99.median?.toFixed(1)} ms, ours ` +
       `${stats.wasm.p99.median?.toFixed(1)} ms (x${stats.wasm.p99VsPlain.ratio.toFixed(2)})`);
-    cases.push({ senders, runs, stats });
+    cases.push({ senders, paced, serverRate: limit, runs, stats });
   }
-  return { senderCounts, serverRate: limit, sendRate, durationMs, cases, errors };
+  return { senderCounts, unpacedSenderCounts, serverRate, sendRate, durationMs, cases, errors };
 }

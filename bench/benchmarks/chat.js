@@ -1,7 +1,7 @@
 // Benchmarks 3, 4 and 7: chat end to end, rendering a burst, and the wasm heap
 // over a long stream. Each run gets a fresh chat server (startServer, rate
-// limit off) so that no history or seq carries over; pages run in plain
-// Chromium processes.
+// limit off; coalescing as the variant says) so that no history or seq
+// carries over; pages run in plain Chromium processes.
 import { startServer } from '../../server/app.js';
 import { withPage, openPage } from '../lib/run-page.js';
 import { connectInjector } from '../lib/injector.js';
@@ -10,8 +10,8 @@ import { round } from './transport.js';
 
 export const CHAT_IMPLS = ['plain', 'wasm'];  // baseline first, as everywhere
 
-async function withChatServer(body) {
-  const chat = await startServer({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e9 });
+async function withChatServer(body, serverOptions = {}) {
+  const chat = await startServer({ host: '127.0.0.1', port: 0, messagesPerSecond: 1e9, ...serverOptions });
   try {
     return await body(`ws://127.0.0.1:${chat.port}/ws`, chat);
   } finally {
@@ -23,7 +23,7 @@ const anyOf = (...promises) => Promise.race(promises);
 
 // --- 3. End to end ------------------------------------------------------------
 
-export async function e2eRun(server, impl, n, timeoutMs, clientOptions = null) {
+export async function e2eRun(server, impl, n, timeoutMs, clientOptions = null, serverOptions = {}) {
   return withChatServer(async (wsUrl) => {
     const query = { impl, server: wsUrl, n, timeoutMs, ...(clientOptions && { clientOptions: JSON.stringify(clientOptions) }) };
     // Both Chromiums start at once; the sender waits for the harness's go.
@@ -45,25 +45,32 @@ export async function e2eRun(server, impl, n, timeoutMs, clientOptions = null) {
     } finally {
       await Promise.all(opened.filter((o) => o.status === 'fulfilled').map((o) => o.value.close()));
     }
-  });
+  }, serverOptions);
 }
 
 export async function runChatE2e({ server, options, log }) {
   const { n, runTimeoutMs } = options.chat;
   log(`  chat end to end: ${n} messages, sender page -> chat server -> receiver page`);
-  // The third variant is a diagnostic: the same client with an outbox large
-  // enough never to be full, to show what the default outbox bound costs.
+  // plainAgain is the A/A control (the baseline measured again as if it were
+  // ours: its ratio shows the noise floor). wasm runs against a server that
+  // does not coalesce (one frame per envelope, as the plain client gets),
+  // wasmCoalesce against one that does (batch frames, cumulative acks; the
+  // plain client never asks for them, so its runs are the same either way).
+  // wasmLargeOutbox is a diagnostic: an outbox large enough never to be full,
+  // to show what the default outbox bound costs.
   const variants = {
     plain: { impl: 'plain' },
-    wasm: { impl: 'wasm' },
-    wasmLargeOutbox: { impl: 'wasm', clientOptions: { maxOutboxMessages: Math.max(1000, n), maxOutboxBytes: 64 * 1024 * 1024 } },
+    plainAgain: { impl: 'plain' },
+    wasm: { impl: 'wasm', serverOptions: { coalesce: false } },
+    wasmCoalesce: { impl: 'wasm', serverOptions: { coalesce: true } },
+    wasmLargeOutbox: { impl: 'wasm', serverOptions: { coalesce: true }, clientOptions: { maxOutboxMessages: Math.max(1000, n), maxOutboxBytes: 64 * 1024 * 1024 } },
   };
   const runs = Object.fromEntries(Object.keys(variants).map((key) => [key, []]));
   const errors = [];
   for (let rep = 0; rep < options.reps; rep++) {
-    for (const [key, { impl, clientOptions }] of Object.entries(variants)) {
+    for (const [key, { impl, clientOptions, serverOptions }] of Object.entries(variants)) {
       try {
-        runs[key].push(await e2eRun(server, impl, n, runTimeoutMs, clientOptions));
+        runs[key].push(await e2eRun(server, impl, n, runTimeoutMs, clientOptions, serverOptions));
       } catch (error) {
         errors.push(`chat e2e ${key} rep ${rep + 1}: ${error.message}`);
         runs[key].push(null);

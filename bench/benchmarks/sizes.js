@@ -58,9 +58,10 @@ function pageGraph() {
   return files.filter((file) => fs.existsSync(file));
 }
 
-function measure(name, files, note = '') {
+function measure(name, files, note = '', id = null) {
   const entries = files.map((file) => ({ file: path.relative(paths.root, file), bytes: fs.statSync(file).size, gzipBytes: gzipSize(file) }));
   return {
+    id,
     name,
     note,
     files: entries,
@@ -75,6 +76,14 @@ export async function runSizes({ log }) {
   if (!fs.existsSync(dist('index.js'))) throw new Error('dist/index.js is missing: run `npm run build`');
   const entryGraph = graph(dist('index.js'));
   const results = [];
+  // Item 4's separate entry for a page that wants only WasmWebSocket, when
+  // the package has one (package.json exports["./websocket"]).
+  const exported = JSON.parse(fs.readFileSync(path.join(paths.root, 'package.json'), 'utf8')).exports?.['./websocket'];
+  const websocketEntry = typeof exported === 'string' ? exported : exported?.default ?? exported?.import;
+  if (websocketEntry && fs.existsSync(path.join(paths.root, websocketEntry))) {
+    results.push(measure(`WasmWebSocket only (wasmchat/websocket: ${websocketEntry.replace(/^\.\//, '')} + its imports + wasm)`,
+      graph(path.join(paths.root, websocketEntry)), 'what `import { WasmWebSocket } from "wasmchat/websocket"` fetches', 'websocket'));
+  }
   const separateTransport = fs.existsSync(dist('wasm-websocket.js'));
   if (separateTransport) {
     results.push(measure('transport only (wasm-websocket.js + its imports + wasm)', graph(dist('wasm-websocket.js')),
@@ -82,10 +91,10 @@ export async function runSizes({ log }) {
   }
   results.push(measure('transport via the package entry (dist/index.js + its imports + wasm)', entryGraph,
     separateTransport ? 'what `import { WasmWebSocket } from "wasmchat"` fetches unbundled'
-      : 'dist/index.js is one bundle: WasmWebSocket alone is not separable; the wasm holds transport and chat'));
+      : 'dist/index.js is one bundle: WasmWebSocket alone is not separable; the wasm holds transport and chat', 'package'));
   results.push(measure('full chat page (index.html + page.css + page.js + package + wasm)', pageGraph(),
-    'what `/` downloads'));
-  results.push(measure('single-file embed (dist/wasmchat.single.js)', [dist('wasmchat.single.js')], 'wasm inlined as base64'));
+    'what `/` downloads', 'page'));
+  results.push(measure('single-file embed (dist/wasmchat.single.js)', [dist('wasmchat.single.js')], 'wasm inlined as base64', 'single'));
   const wasm = entryGraph.filter((file) => file.endsWith('.wasm'));
   const wasmOnly = wasm.length ? measure('of which the wasm', wasm) : null;
   return { builds: results, wasm: wasmOnly, references: REFERENCE_LIBRARIES, errors: [] };

@@ -3,8 +3,10 @@
 import { runPlanPage } from '../lib/run-page.js';
 import { summary, ratio } from '../lib/stats.js';
 
-export const ECHO_IMPLS = ['native', 'wasm', 'cpp'];
-export const LATENCY_IMPLS = ['native', 'wasm', 'cpp'];
+// nativeAgain: the A/A control, the browser's WebSocket measured a second
+// time as if it were ours (its ratio to native is the noise floor).
+export const ECHO_IMPLS = ['native', 'nativeAgain', 'wasm', 'cpp'];
+export const LATENCY_IMPLS = ['native', 'nativeAgain', 'wasm', 'cpp'];
 
 export async function runEcho({ server, options, log }) {
   const o = options.echo;

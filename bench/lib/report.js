@@ -4,14 +4,45 @@ import {
   isNum, int, sig, ms, bytes, x, range, ratioText, sizeLabel, textTable, markdownTable,
 } from './format.js';
 
-const ECHO_LABELS = { native: 'native WebSocket', wasm: 'WasmWebSocket', cpp: 'C++ loop' };
+const ECHO_LABELS = { native: 'native WebSocket', nativeAgain: 'native WebSocket again (A/A)', wasm: 'WasmWebSocket', cpp: 'C++ loop' };
 const CHAT_LABELS = {
   plain: 'plain JS (native WebSocket + JSON)',
-  wasm: 'createChatClient (wasm)',
-  wasmLargeOutbox: 'createChatClient, outbox never full (diagnostic)',
+  plainAgain: 'plain JS again (A/A control)',
+  wasm: 'createChatClient (wasm), server not coalescing',
+  wasmCoalesce: 'createChatClient (wasm), server coalescing',
+  wasmLargeOutbox: 'createChatClient, server coalescing, outbox never full (diagnostic)',
 };
+const LATENCY_CHAT_LABELS = { plain: CHAT_LABELS.plain, wasm: 'createChatClient (wasm)' };
 const RENDER_LABELS = { plain: 'classic page (prepend + textContent)', wasm: 'chat page (/)' };
-const OPEN_LABELS = { native: 'native `new WebSocket` page', page: 'chat page (`/`)', single: 'single-file embed' };
+// Variants of bench/benchmarks/open.js; one not listed here is shown by its key.
+const OPEN_LABELS = {
+  native: 'native `new WebSocket` page',
+  page: 'chat page (`/`)',
+  single: 'single-file embed',
+  bare: 'bare `WasmWebSocket` page',
+  websocket: 'bare `WasmWebSocket` page (`wasmchat/websocket`)',
+};
+const openLabel = (variant) => (OPEN_LABELS[variant] ?? variant).replace(/`/g, '');
+const openVariants = (open) => Object.keys(open.runs);
+
+// Issue 10 item 5's targets. A target row says what is asked and whether the
+// medians of this run meet it.
+const atLeast = (limit) => ({ text: `≥ ${limit.toFixed(2)}×`, met: (r) => r >= limit });
+const atMost = (limit) => ({ text: `≤ ${limit.toFixed(2)}×`, met: (r) => r <= limit });
+const TARGETS = {
+  echoWasm: atLeast(0.95),
+  latencyP50: atMost(1.05),
+  latencyP99: atMost(1.2),
+  chat: atLeast(1.0),
+  chatCoalesce: atLeast(2.0),
+  chatLatencyP50: atMost(1.1),
+  chatLatencyP99: atMost(1.2),
+  open: atMost(1.1),
+  renderLongFrames: { text: '0 frames', met: (value) => value === 0 },
+  websocketBytes: { text: '≤ 15 kB', met: (value) => value <= 15_000 },
+  chatBytes: { text: '≤ 40 kB', met: (value) => value <= 40_000 },
+};
+const metText = (target, value) => (isNum(value) ? (target.met(value) ? 'met' : 'not met') : 'not met (no number)');
 
 const configLabel = (c) => `${sizeLabel(c.size)} ${c.type}`;
 
@@ -25,10 +56,10 @@ export function tables(results) {
       id: 'echo-msgs',
       title: `1. Transport echo throughput, messages/s (${results.options.echo.inFlight} in flight; median [min–max]; ×native = ratio of medians [range of per-repetition ratios])`,
       rows: [
-        ['message', 'native msgs/s', 'WasmWebSocket msgs/s', '×native', 'C++ loop msgs/s', '×native'],
+        ['message', 'native msgs/s', 'native again (A/A) ×native', 'WasmWebSocket msgs/s', '×native', 'C++ loop msgs/s', '×native'],
         ...echo.results.map((c) => [
           configLabel(c),
-          range(c.stats.native.msgsPerSec, int),
+          range(c.stats.native.msgsPerSec, int), ratioText(c.stats.nativeAgain?.vsNative),
           range(c.stats.wasm.msgsPerSec, int), ratioText(c.stats.wasm.vsNative),
           range(c.stats.cpp.msgsPerSec, int), ratioText(c.stats.cpp.vsNative),
         ]),
@@ -53,7 +84,7 @@ export function tables(results) {
       title: `2. Round-trip latency, ${latency.size} B text, one in flight, ${int(latency.count)} round trips per run (ms; median over runs [min–max]; ×native: higher is slower)`,
       rows: [
         ['transport', 'p50', 'p90', 'p99', 'mean', 'p50 ×native', 'p99 ×native'],
-        ...['native', 'wasm', 'cpp'].map((impl) => [
+        ...['native', 'nativeAgain', 'wasm', 'cpp'].filter((impl) => s[impl]).map((impl) => [
           impl === 'cpp' ? 'C++ loop (mean only)' : ECHO_LABELS[impl],
           range(s[impl]?.p50), range(s[impl]?.p90), range(s[impl]?.p99), range(s[impl]?.mean),
           impl === 'cpp' ? `mean ${ratioText(s[impl]?.mean?.vsNative)}` : ratioText(s[impl]?.p50?.vsNative),
@@ -78,11 +109,12 @@ export function tables(results) {
   if (chatLatency?.cases?.length) {
     out.push({
       id: 'chatLatency',
-      title: `3b. Chat latency under load: each sender connection sends ${chatLatency.sendRate}/s for ${int(chatLatency.durationMs)} ms (server limit ${chatLatency.serverRate >= 1e9 ? 'off' : `${chatLatency.serverRate}/s`}); send() to shown on another page (ms; ×plain: lower is better)`,
+      title: `3b. Chat latency under load: each sender connection sends ${chatLatency.sendRate}/s for ${int(chatLatency.durationMs)} ms; send() to shown on another page (ms; ×plain: lower is better)`,
       rows: [
-        ['senders', 'client', 'p50', '×plain', 'p99', '×plain'],
+        ['senders', 'server limit', 'client', 'p50', '×plain', 'p99', '×plain'],
         ...chatLatency.cases.flatMap((c) => Object.keys(c.runs).map((impl) => [
-          int(c.senders), CHAT_LABELS[impl], range(c.stats[impl].p50, ms), ratioText(c.stats[impl].p50VsPlain),
+          int(c.senders), c.paced === false ? 'off (unpaced)' : `${c.serverRate ?? chatLatency.serverRate}/s`,
+          LATENCY_CHAT_LABELS[impl], range(c.stats[impl].p50, ms), ratioText(c.stats[impl].p50VsPlain),
           range(c.stats[impl].p99, ms), ratioText(c.stats[impl].p99VsPlain),
         ])),
       ],
@@ -110,10 +142,10 @@ export function tables(results) {
       title: `5. Time to open, fresh browser context (no HTTP cache), ${open.samples} samples each (ms; median [min–max]; ×native: higher is slower)`,
       rows: [
         ['page', 'navigation start → open', '×native', 'document received → open', '×native', 'requests', 'bytes transferred'],
-        ...['native', 'page', 'single'].map((variant) => {
+        ...openVariants(open).map((variant) => {
           const first = open.runs[variant].find(Boolean);
           return [
-            OPEN_LABELS[variant].replace(/`/g, ''),
+            openLabel(variant),
             range(s[variant].navToOpenMs), ratioText(s[variant].navToOpenMs.vsNative),
             range(s[variant].docToOpenMs), ratioText(s[variant].docToOpenMs.vsNative),
             int(first?.requests), bytes(first?.transferBytes),
@@ -136,6 +168,28 @@ export function tables(results) {
       ],
     });
   }
+  if (results.core?.callgrind) {
+    const { callgrind } = results.core;
+    out.push({
+      id: 'core-callgrind',
+      title: '8. Instructions per message, native core (callgrind; before: main at b15b5c7, bench/core-figures.md)',
+      rows: [
+        ['message', 'before', 'this build', '×before'],
+        ['decoded `message` frame', int(callgrind.before.decode), int(callgrind.decode), x(callgrind.decode / callgrind.before.decode)],
+        ['encoded `say` frame', int(callgrind.before.encode), int(callgrind.encode), x(callgrind.encode / callgrind.before.encode)],
+      ],
+    });
+  }
+  for (const module of results.core?.modules ?? []) {
+    out.push({
+      id: `core-${module.id}`,
+      title: `8. Code bytes by component: ${module.label}, wasm-profile build (${int(module.totalBytes)} B file, code section ${int(module.codeBytes)} B, ${int(module.functionCount)} functions)`,
+      rows: [
+        ['component', 'functions', 'code bytes', 'share of code'],
+        ...module.components.map((c) => [c.label, int(c.count), int(c.bytes), `${((100 * c.bytes) / module.codeBytes).toFixed(1)}%`]),
+      ],
+    });
+  }
   if (heap?.checkpoints) {
     out.push({
       id: 'heap',
@@ -150,61 +204,112 @@ export function tables(results) {
   return out;
 }
 
-/** One row per headline comparison: what, baseline, ours, ratio, which way is better. */
+/**
+ * One row per headline comparison: what, baseline, ours, ratio, which way is
+ * better, and for issue 10's targets the target and whether it is met.
+ */
 export function summaryTable(results) {
-  const rows = [['measure', 'baseline', 'ours', 'ours ÷ baseline', 'better']];
-  const { echo, latency, chat, chatLatency, render, open, heap } = results;
+  const rows = [['measure', 'baseline', 'ours', 'ours ÷ baseline', 'better', 'target', 'met']];
+  // target: compared with the ratio of medians, or with `value` when given (absolute targets).
+  const add = (measure, baseline, ours, r, better, target = null, value = r?.ratio) => {
+    rows.push([measure, baseline, ours, typeof r === 'string' ? r : ratioText(r), better, target?.text ?? '', target ? metText(target, value) : '']);
+  };
+  const { echo, latency, chat, chatLatency, render, open, sizes, core, heap } = results;
   for (const c of echo?.results ?? []) {
-    for (const impl of ['wasm', 'cpp']) {
-      rows.push([`echo ${configLabel(c)} msgs/s, ${ECHO_LABELS[impl]}`, int(c.stats.native.msgsPerSec.median),
-        int(c.stats[impl].msgsPerSec.median), ratioText(c.stats[impl].vsNative), 'higher']);
-    }
+    add(`echo ${configLabel(c)} msgs/s, WasmWebSocket`, int(c.stats.native.msgsPerSec.median), int(c.stats.wasm.msgsPerSec.median),
+      c.stats.wasm.vsNative, 'higher', TARGETS.echoWasm);
+    add(`echo ${configLabel(c)} msgs/s, C++ loop`, int(c.stats.native.msgsPerSec.median), int(c.stats.cpp.msgsPerSec.median),
+      c.stats.cpp.vsNative, 'higher');
+  }
+  // A/A: the ratio farthest from 1 over the sizes and types is the echo rows' noise floor.
+  const aa = (echo?.results ?? []).filter((c) => isNum(c.stats.nativeAgain?.vsNative?.ratio));
+  if (aa.length) {
+    const worst = aa.reduce((a, b) => (Math.abs(Math.log(b.stats.nativeAgain.vsNative.ratio)) > Math.abs(Math.log(a.stats.nativeAgain.vsNative.ratio)) ? b : a));
+    add(`A/A control: echo msgs/s, native vs native again (farthest from 1 of ${aa.length}: ${configLabel(worst)})`,
+      int(worst.stats.native.msgsPerSec.median), int(worst.stats.nativeAgain.msgsPerSec.median), worst.stats.nativeAgain.vsNative, 'noise');
   }
   if (latency?.stats?.wasm) {
+    const s = latency.stats;
     for (const key of ['p50', 'p90', 'p99']) {
-      rows.push([`latency ${key}, WasmWebSocket`, ms(latency.stats.native[key]?.median), ms(latency.stats.wasm[key]?.median),
-        ratioText(latency.stats.wasm[key]?.vsNative), 'lower']);
+      add(`latency ${key}, WasmWebSocket`, ms(s.native[key]?.median), ms(s.wasm[key]?.median), s.wasm[key]?.vsNative, 'lower',
+        { p50: TARGETS.latencyP50, p99: TARGETS.latencyP99 }[key]);
     }
-    rows.push(['latency mean, C++ loop', ms(latency.stats.native.mean?.median), ms(latency.stats.cpp?.mean?.median),
-      ratioText(latency.stats.cpp?.mean?.vsNative), 'lower']);
+    if (s.nativeAgain?.p99) {
+      add('A/A control: latency p99, native vs native again', ms(s.native.p99?.median), ms(s.nativeAgain.p99.median), s.nativeAgain.p99.vsNative, 'noise');
+    }
+    add('latency mean, C++ loop', ms(s.native.mean?.median), ms(s.cpp?.mean?.median), s.cpp?.mean?.vsNative, 'lower');
   }
   if (chat?.stats) {
-    rows.push(['chat end to end msgs/s, createChatClient vs plain JS', int(chat.stats.plain.msgsPerSec.median),
-      int(chat.stats.wasm.msgsPerSec.median), ratioText(chat.stats.wasm.vsPlain), 'higher']);
-    if (chat.stats.wasmLargeOutbox) {
-      rows.push(['  same, outbox never full (diagnostic)', int(chat.stats.plain.msgsPerSec.median),
-        int(chat.stats.wasmLargeOutbox.msgsPerSec.median), ratioText(chat.stats.wasmLargeOutbox.vsPlain), 'higher']);
+    const plain = int(chat.stats.plain.msgsPerSec.median);
+    const variant = (key, measure, target) => {
+      if (chat.stats[key]) add(measure, plain, int(chat.stats[key].msgsPerSec.median), chat.stats[key].vsPlain, 'higher', target);
+    };
+    variant('wasm', 'chat end to end msgs/s, createChatClient vs plain JS (server not coalescing)', TARGETS.chat);
+    variant('wasmCoalesce', 'chat burst msgs/s, server coalescing: createChatClient vs plain JS', TARGETS.chatCoalesce);
+    variant('wasmLargeOutbox', '  same, outbox never full (diagnostic)');
+    if (chat.stats.plainAgain) {
+      add('A/A control: chat end to end msgs/s, plain JS vs plain JS again', plain, int(chat.stats.plainAgain.msgsPerSec.median),
+        chat.stats.plainAgain.vsPlain, 'noise');
     }
   }
   for (const c of chatLatency?.cases ?? []) {
+    const paced = c.paced !== false;
     for (const key of ['p50', 'p99']) {
-      rows.push([`chat latency ${key}, ${c.senders} senders paced, createChatClient vs plain JS`, ms(c.stats.plain[key].median),
-        ms(c.stats.wasm[key].median), ratioText(c.stats.wasm[`${key}VsPlain`]), 'lower']);
+      add(`chat latency ${key}, ${c.senders} senders ${paced ? 'paced' : 'unpaced (diagnostic)'}, createChatClient vs plain JS`,
+        ms(c.stats.plain[key].median), ms(c.stats.wasm[key].median), c.stats.wasm[`${key}VsPlain`], 'lower',
+        paced ? { p50: TARGETS.chatLatencyP50, p99: TARGETS.chatLatencyP99 }[key] : null);
     }
   }
   if (render?.stats) {
     const r = render.stats;
-    rows.push([`render ${int(render.n)}: last shown, chat page vs classic`, ms(r.plain.ms.median), ms(r.wasm.ms.median), ratioText(r.wasm.ms.vsPlain), 'lower']);
-    rows.push(['render: long animation frames > 50 ms', int(r.plain.loafOver50.median), int(r.wasm.loafOver50.median), ratioText(r.wasm.loafOver50.vsPlain), 'lower']);
-    rows.push(['render: elements in #messages', int(r.plain.nodes.median), int(r.wasm.nodes.median), ratioText(r.wasm.nodes.vsPlain), 'lower']);
+    add(`render ${int(render.n)}: last shown, chat page vs classic`, ms(r.plain.ms.median), ms(r.wasm.ms.median), r.wasm.ms.vsPlain, 'lower');
+    add(`render ${int(render.n)}: long animation frames > 50 ms`, int(r.plain.loafOver50.median), int(r.wasm.loafOver50.median),
+      r.wasm.loafOver50.vsPlain, 'lower', TARGETS.renderLongFrames, r.wasm.loafOver50.median);
+    add('render: elements in #messages', int(r.plain.nodes.median), int(r.wasm.nodes.median), r.wasm.nodes.vsPlain, 'lower');
   }
   if (open?.stats) {
-    for (const variant of ['page', 'single']) {
-      rows.push([`time to open (navigation → open), ${OPEN_LABELS[variant].replace(/`/g, '')}`, ms(open.stats.native.navToOpenMs.median),
-        ms(open.stats[variant].navToOpenMs.median), ratioText(open.stats[variant].navToOpenMs.vsNative), 'lower']);
+    for (const variant of openVariants(open).filter((v) => v !== 'native')) {
+      add(`time to open (navigation → open), ${openLabel(variant)}`, ms(open.stats.native.navToOpenMs.median),
+        ms(open.stats[variant].navToOpenMs.median), open.stats[variant].navToOpenMs.vsNative, 'lower', TARGETS.open);
     }
+    if (!openVariants(open).some((v) => v === 'bare' || v === 'websocket')) {
+      add('time to open (navigation → open), bare WasmWebSocket page', '', '–', 'not measured (no such page in open.js)', 'lower', TARGETS.open, NaN);
+    }
+  }
+  if (sizes?.builds) {
+    const build = (id) => sizes.builds.find((b) => b.id === id);
+    const websocket = build('websocket');
+    add('bytes, gzip -9: a page that imports only WasmWebSocket (wasmchat/websocket + wasm)', '', websocket ? bytes(websocket.gzipBytes) : '–',
+      websocket ? '' : 'no wasmchat/websocket entry in package.json', 'lower', TARGETS.websocketBytes, websocket?.gzipBytes ?? NaN);
+    const chatBuild = build('package');
+    if (chatBuild) add('bytes, gzip -9: the full chat client (package entry JS + wasm)', '', bytes(chatBuild.gzipBytes), '', 'lower', TARGETS.chatBytes, chatBuild.gzipBytes);
+  }
+  if (core?.callgrind) {
+    const { callgrind } = core;
+    add('instructions per decoded `message` frame (callgrind; baseline: main at b15b5c7)', int(callgrind.before.decode), int(callgrind.decode),
+      x(callgrind.decode / callgrind.before.decode), 'lower');
+    add('instructions per encoded `say` frame (callgrind; baseline: main at b15b5c7)', int(callgrind.before.encode), int(callgrind.encode),
+      x(callgrind.encode / callgrind.before.encode), 'lower');
   }
   if (heap?.checkpoints?.length) {
     const first = heap.checkpoints[0];
     const last = heap.checkpoints[heap.checkpoints.length - 1];
-    rows.push([`wasm heap after ${int(last.messages)} vs after ${int(first.messages)} messages`, bytes(first.heapBytes), bytes(last.heapBytes),
-      x(last.heapBytes / first.heapBytes), 'lower']);
+    add(`wasm heap after ${int(last.messages)} vs after ${int(first.messages)} messages`, bytes(first.heapBytes), bytes(last.heapBytes),
+      x(last.heapBytes / first.heapBytes), 'lower');
   }
   return rows;
 }
 
+/** "N of M targets met" over the summary's target rows. */
+export function targetTally(rows) {
+  const targetRows = rows.slice(1).filter((row) => row[5]);
+  const met = targetRows.filter((row) => row[6] === 'met').length;
+  return `${met} of ${targetRows.length} targets met (issue 10 item 5; met = the ratio of the medians, or the value, is within the target).`;
+}
+
 export function stdoutReport(results) {
-  const parts = [`\nSummary (ratios to the baseline; median over ${results.options.reps} interleaved repetition(s))\n${textTable(summaryTable(results))}`];
+  const summary = summaryTable(results);
+  const parts = [`\nSummary (ratios to the baseline; median over ${results.options.reps} interleaved repetition(s))\n${textTable(summary)}\n${targetTally(summary)}`];
   for (const table of tables(results)) parts.push(`\n${table.title}\n${textTable(table.rows)}`);
   if (results.errors.length) parts.push(`\nFAILED (${results.errors.length}):\n${results.errors.map((e) => `  - ${e}`).join('\n')}`);
   return parts.join('\n');
@@ -239,11 +344,13 @@ run only warms up), and the second picks the count that takes about ${'${targetM
 then one unrecorded warm-up run per transport (a tenth of that count), then the interleaved
 repetitions, all with the same count. The echo server shares the machine with Chromium: on a
 2-core machine, the server, the browser's network service and the page's main thread take
-turns, so these numbers measure the whole loop, not the client alone.`,
+turns, so these numbers measure the whole loop, not the client alone. "native again" is the A/A
+control: the browser's WebSocket run a second time in every repetition, right after the first,
+as if it were ours; its ratio to native is what noise alone does to a ratio here.`,
   latency: `Same page and echo server. One 32-byte text message in flight: send, wait for it to come back,
 send the next; every round trip is timed with \`performance.now()\` and the page reports p50, p90,
 p99 (nearest rank) and the mean per run. The C++ loop (\`run_echo\` with 1 in flight) has one timer
-around the whole run, so only its mean is known. The page is served cross-origin isolated
+around the whole run, so only its mean is known. "native again" is the A/A control, as in 1. The page is served cross-origin isolated
 (COOP/COEP headers), so \`performance.now()\` resolves 5 µs rather than 100 µs.`,
   chat: `A fresh chat server (\`startServer\`, \`messagesPerSecond: 1e9\` so the rate limit is off) per run,
 two pages (receiver and sender) in two Chromium processes; once both had their \`welcome\`, the
@@ -260,9 +367,17 @@ receiver's Nth message (\`Date.now()\` in both pages, same machine clock); msgs/
 Both receivers count only other people's messages; the chat server also sends the sender an
 \`ack\` and its own broadcast for every message. A third, diagnostic variant runs createChatClient
 with \`maxOutboxMessages\` (and \`maxOutboxBytes\`) large enough that \`send()\` never refuses:
-the difference to the default shows what waiting on the outbox bound costs.`,
+the difference to the default shows what waiting on the outbox bound costs.
+Variants, interleaved in this order in every repetition: plain JS; plain JS again (the A/A
+control); createChatClient against a server started with \`coalesce: false\` (its welcome does
+not offer \`coalesce\`: one frame per envelope, like the plain client gets; the "end to end"
+target); createChatClient against the default server, which coalesces (what waits for a client
+in one turn of the server's event loop goes out as one \`batch\` frame with a cumulative ack; the
+"burst" target); the diagnostic, also coalescing. The plain client never asks for batches, so
+its runs are the same with either server.`,
   chatLatency: `A fresh chat server per run (\`startServer\` with \`messagesPerSecond\` = the rate, 20 by
-default, or 1e9 with \`--chat-latency-unpaced\`); two pages in two Chromium processes. The sender
+default; for the unpaced cases 1e9, so that neither the server's bucket nor createChatClient's
+pacer, which keeps to the welcome's limit, takes part, at the same send rate); two pages in two Chromium processes. The sender
 page opens N connections of one client (createChatClient, or \`bench/plain-chat.js\`), each sending
 one message every 1/(0.8 × rate) s (the pace createChatClient keeps to, so the server refuses
 nothing), their timers spread over one interval; each text carries its send time
@@ -296,6 +411,15 @@ can start. The chat client's \`open\` comes after the server's \`welcome\` (one 
 bare WebSocket's \`open\`), so the table also gives the native page's time to its first frame,
 which is that welcome. One unrecorded round warms the browser process first. Servers are Node on
 loopback without compression; "bytes transferred" sums Resource Timing's \`transferSize\`.`,
+  core: `Measured in this run on this checkout, outside the browser. Instructions per message:
+\`scripts/protocol-callgrind.sh\` (\`npm run bench:callgrind\`) builds \`bench/protocol_callgrind.cpp\`
+natively (g++ -O2, the \`native-release\` preset) and runs it under \`valgrind --tool=callgrind\`,
+decoding n \`message\` frames or encoding n \`say\` frames; the figure is
+(Ir(n = 11,000) − Ir(n = 1,000)) / 10,000. A count, not a time: the machine's load does not move
+it. "Before" is main at b15b5c7 (see the fixed figures below). Code bytes by component:
+\`bash scripts/build.sh wasm-profile\` (the release build linked with \`--profiling-funcs\`), then
+\`scripts/wasm-components.mjs\` sums each function body of the code section into the component
+its name belongs to (with LTO, a function includes what was inlined into it).`,
   sizes: `Read from the built files: each file's gzip -9 size (Node's zlib, level 9), summed over the
 files a page fetches. Module graphs are followed from the built JS (relative imports and
 \`new URL('….wasm', import.meta.url)\`). Reference libraries are the min+gzip sizes quoted in the
@@ -349,7 +473,7 @@ function rawEcho(echo) {
   const lines = [];
   for (const c of echo.results) {
     lines.push(`* **${configLabel(c)}**, ${int(c.total)} messages per run${c.calibration ? ` (calibration: ${int(c.calibration.count)} native in ${sig(c.calibration.ms)} ms)` : ''}:`);
-    for (const impl of ['native', 'wasm', 'cpp']) {
+    for (const impl of ['native', 'nativeAgain', 'wasm', 'cpp'].filter((i) => c.runs[i])) {
       lines.push(`  * ${ECHO_LABELS[impl]}: ${c.runs[impl].map((r) => (r ? `${sig(r.ms)} ms (${int(r.msgsPerSec)}/s, ${sig(r.mbPerSec)} MB/s)` : 'failed')).join('; ')}`);
     }
   }
@@ -358,7 +482,7 @@ function rawEcho(echo) {
 
 function rawLatency(latency) {
   const lines = [];
-  for (const impl of ['native', 'wasm', 'cpp']) {
+  for (const impl of ['native', 'nativeAgain', 'wasm', 'cpp'].filter((i) => latency.runs[i])) {
     lines.push(`* ${impl === 'cpp' ? 'C++ loop' : ECHO_LABELS[impl]}: ${latency.runs[impl].map((r) => (r
       ? Object.entries(r).filter(([k]) => k !== 'count').map(([k, v]) => `${k} ${sig(v)}`).join(', ')
       : 'failed')).join(' | ')}`);
@@ -402,14 +526,20 @@ run; \`docs/benchmarks.json\` has them all, unrounded. Nothing here is asserted 
     '',
     '## Summary',
     `Ratios to the baseline (the browser's own WebSocket, or a plain JS client on it): median of ours over median of the
-baseline; in brackets the range of the per-repetition ratios. ${meta.options.reps} interleaved repetitions.`,
+baseline; in brackets the range of the per-repetition ratios. ${meta.options.reps} interleaved repetitions. The A/A rows
+measure the baseline against itself in the same interleaving: a ratio that differs from 1.00× by less than they do
+is noise. "target" is issue 10 item 5's; "met" compares the ratio of the medians (or the value) with it.`,
     markdownTable(summaryTable(results)),
+    targetTally(summaryTable(results)),
     '## How it is measured',
     METHODS.common,
     results.echo ? section('echo', '1. Transport echo throughput', echoMethod, rawEcho(results.echo)) : '',
     results.latency ? section('latency', '2. Round-trip latency', METHODS.latency, rawLatency(results.latency)) : '',
     results.chat ? section('chat', '3. Chat end to end', METHODS.chat,
       rawRuns(results.chat.runs, CHAT_LABELS, [['ms', (v) => `${int(v)} ms`, 'time'], ['msgsPerSec', int, 'msgs/s'], ['sendMs', ms, 'all accepted after'], ['senderWaits', int, 'sender waits']])) : '',
+    results.chatLatency ? section('chatLatency', '3b. Chat latency under load', METHODS.chatLatency,
+      results.chatLatency.cases.map((c) => `* ${c.senders} senders${c.paced === false ? ' unpaced' : ''}: ${Object.entries(c.runs).map(([impl, runs]) =>
+        `${LATENCY_CHAT_LABELS[impl]}: ${runs.map((r) => (r ? `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}, ${int(r.messages)} msgs` : 'failed')).join(' | ')}`).join('; ')}`).join('\n')) : '',
     results.render ? section('render', '4. Rendering a burst', METHODS.render,
       rawRuns(results.render.runs, RENDER_LABELS, [['ms', ms, 'last shown'], ['serverDoneMs', ms, 'server had broadcast all'], ['firstShownMs', ms, 'first shown'], ['loafOver50', int, 'LoAF>50'], ['loafMaxMs', ms, 'longest LoAF'], ['rafOver50', int, 'rAF>50'], ['rafMaxMs', ms, 'longest rAF gap'], ['frames', int], ['lines', int], ['nodes', int]])) : '',
     results.open ? section('open', '5. Time to open', METHODS.open,
@@ -418,7 +548,9 @@ baseline; in brackets the range of the per-repetition ratios. ${meta.options.rep
       results.sizes.builds.map((b) => `* ${b.name}: ${b.files.map((f) => `\`${f.file}\` ${int(f.bytes)} B → ${int(f.gzipBytes)} B`).join(', ')}${b.note ? ` (${b.note})` : ''}`).join('\n')) : '',
     results.heap ? section('heap', '7. Wasm heap over a long stream', METHODS.heap,
       `* open: ${int(results.heap.initial.heapBytes)} B\n${results.heap.checkpoints.map((c) => `* after ${int(c.messages)}: ${int(c.heapBytes)} B wasm, ${int(c.jsHeapBytes)} B JS`).join('\n')}\n* ${int(results.heap.final.messages)} messages in ${int(results.heap.elapsedMs)} ms; client state at the end: ${results.heap.final.state}`) : '',
-    // Measured outside the browser run (sizes by component, callgrind): kept in its own file.
+    results.core ? section('core', '8. The C++ core outside the browser, measured in this run', METHODS.core,
+      results.core.callgrind ? `* callgrind source: ${results.core.callgrind.source}` : '') : '',
+    // The fixed before/after figures of the size work: kept in their own file.
     readFileSync(new URL('../core-figures.md', import.meta.url), 'utf8').trim(),
     '## What each wasm path does per message (from the code, not measured)',
     PER_MESSAGE,

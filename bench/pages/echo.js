@@ -9,7 +9,8 @@ import createTransportEcho from '/build/bench/transport_echo.js';
 
 await ready;
 
-const constructors = { native: WebSocket, wasm: WasmWebSocket };
+// nativeAgain: the harness's A/A control, the same constructor as native.
+const constructors = { native: WebSocket, nativeAgain: WebSocket, wasm: WasmWebSocket };
 
 /** The JS echo loop: keeps `inFlight` messages going until `total` came back. */
 function jsEcho(Socket, { url, size, text, total, inFlight, timeoutMs }) {
