@@ -19,7 +19,7 @@ const run = promisify(execFile);
 export const CALLGRIND_BEFORE = { decode: 26_501, encode: 14_387 };
 
 const PROFILE_MODULES = [
-  { id: 'chat', label: 'dist/wasmchat.wasm (transport + chat)', file: 'build/wasm-profile/module/wasmchat.wasm' },
+  { id: 'chat', label: 'wasmchat.wasm (transport + chat: the package module)', file: 'build/wasm-profile/module/wasmchat.wasm' },
   { id: 'websocket', label: 'wasmchat_websocket.wasm (transport only)', file: 'build/wasm-profile/module/websocket/wasmchat_websocket.wasm' },
 ];
 
