@@ -6,9 +6,9 @@
 
 /**
  * @param {string} url ws: URL of the chat endpoint.
- * @param {{ onMessage?: (envelope: object) => void }} [handlers]
+ * @param {{ onMessage?: (envelope: object) => void, onError?: (envelope: object) => void }} [handlers]
  */
-export function createPlainChat(url, { onMessage = () => {} } = {}) {
+export function createPlainChat(url, { onMessage = () => {}, onError = () => {} } = {}) {
   const socket = new WebSocket(url, ['wasmchat.v1']);
   const chat = {
     socket,
@@ -49,6 +49,7 @@ export function createPlainChat(url, { onMessage = () => {} } = {}) {
           break;
         case 'error':
           chat.errors.push(envelope);
+          onError(envelope);
           break;
         default:
           break;

@@ -381,7 +381,11 @@ pacer, which keeps to the welcome's limit, takes part, at the same send rate); t
 page opens N connections of one client (createChatClient, or \`bench/plain-chat.js\`), each sending
 one message every 1/(0.8 × rate) s (the pace createChatClient keeps to, so the server refuses
 nothing), their timers spread over one interval; each text carries its send time
-(\`performance.timeOrigin + performance.now()\`). The receiver page shows every message of the
+(\`performance.timeOrigin + performance.now()\`); a late timer does not catch up (two sends of
+a connection are at least one interval apart). The plain client sends a \`say\` refused with
+\`rate_limited\` again 100 ms later (same id and text: a stalled server's bucket holds only one
+second of tokens when the backlog arrives), so it loses nothing and the retry counts in its
+latency. The receiver page shows every message of the
 others (one \`<li>\` appended) and notes the time from send() to that point on the same clock.
 p50/p99 are nearest rank over all messages of a run.`,
   render: `A fresh chat server per run; one page: the chat page (\`web/index.html\` and \`page.js\` served by
