@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, ENGINE, withoutAbandonedConnections } from './browsers.js';
+import { launch, ENGINE, withoutAbandonedConnections, withTimeout } from './browsers.js';
 import { startTestServer, distDir } from './scenario-server.js';
 
 export const NATIVE_ONLY = process.env.WASMCHAT_NATIVE_ONLY === '1';
@@ -290,14 +290,6 @@ export async function openPage(browser, server) {
     assert.equal(kind, 'function', `dist/index.js must export a WasmWebSocket class, got ${kind}`);
   }
   return { page, consoleErrors, pageErrors };
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // What the server saw on the connections a scenario opened, minus bookkeeping.
