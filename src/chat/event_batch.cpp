@@ -1,0 +1,225 @@
+#include "chat/event_batch.hpp"
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "chat/json_writer.hpp"
+#include "websocket/utf8.hpp"
+
+namespace wasmchat::chat {
+
+static_assert(std::endian::native == std::endian::little, "the batch layout is little-endian");
+
+namespace {
+
+/// The names of an enum's values 0..N-1, from its to_string(): the table the
+/// JS reader maps a choice byte through.
+template <class Enum, std::size_t N>
+const std::array<std::string_view, N>& names_of() {
+  static const auto names = [] {
+    std::array<std::string_view, N> all{};
+    for (std::size_t i = 0; i < N; ++i) all[i] = to_string(static_cast<Enum>(i));
+    return all;
+  }();
+  return names;
+}
+
+const std::array<std::string_view, 2> network_names{"offline", "online"};
+
+}  // namespace
+
+// The one definition of each record: its fields in order, with their JS
+// names and kinds. The writer and the layout description both walk these.
+template <class V> void fields(const Opened& e, V& v) {
+  v.choice("mode", static_cast<std::uint8_t>(e.mode), names_of<Mode, 3>());
+  v.string("name", e.name);
+}
+template <class V> void fields(const Received& e, V& v) {
+  v.constant("own", false);
+  v.number("seq", e.seq);
+  v.string("id", e.id);
+  v.string("from", e.from);
+  v.string("text", e.text);
+  v.number("time", e.time);
+}
+template <class V> void fields(const OwnMessageChanged& e, V& v) {
+  v.constant("own", true);
+  v.string("id", e.id);
+  v.string("text", e.text);
+  v.choice("state", static_cast<std::uint8_t>(e.state), names_of<DeliveryState, 4>());
+  v.string("reason", e.reason);
+}
+template <class V> void fields(const StatusChanged& e, V& v) {
+  v.choice("state", static_cast<std::uint8_t>(e.state), names_of<ConnectionState, 6>());
+  v.choice("mode", static_cast<std::uint8_t>(e.mode), names_of<Mode, 3>());
+  v.string("name", e.name);
+  v.number("online", e.online);
+  v.choice("network", e.network_online ? 1 : 0, network_names);
+}
+template <class V> void fields(const ErrorOccurred& e, V& v) {
+  v.string("code", e.code);
+  v.string("message", e.message);
+}
+template <class V> void fields(const Closed& e, V& v) {
+  v.number("code", e.code);
+  v.string("reason", e.reason);
+  v.boolean("wasClean", e.was_clean);
+  v.nullable("reconnectIn", e.reconnect_in_ms);
+}
+template <class V> void fields(const Drained&, V&) {}
+template <class V> void fields(const SendAccepted& e, V& v) { v.string("id", e.id); }
+template <class V> void fields(const SendRejected& e, V& v) {
+  v.choice("reason", static_cast<std::uint8_t>(e.reason), names_of<SendFailure, 5>());
+  v.string("message", e.message);
+}
+template <class V> void fields(const CallRejected& e, V& v) {
+  v.string("name", e.name);
+  v.string("message", e.message);
+}
+template <class V> void fields(const ChatCreated& e, V& v) { v.number("handle", e.handle); }
+template <class V> void fields(const UrlRequested& e, V& v) { v.number("request", e.request); }
+
+/// tag, record, JS type, class. Tags are the wire values: never reuse one.
+#define WASMCHAT_BATCH_RECORDS(X)             \
+  X(1, Opened, "open", "event")               \
+  X(2, Received, "message", "event")          \
+  X(3, OwnMessageChanged, "message", "event") \
+  X(4, StatusChanged, "status", "event")      \
+  X(5, ErrorOccurred, "error", "event")       \
+  X(6, Closed, "close", "event")              \
+  X(7, Drained, "drain", "event")             \
+  X(8, SendAccepted, "sent", "result")        \
+  X(9, SendRejected, "refused", "result")     \
+  X(10, CallRejected, "rejected", "result")   \
+  X(11, ChatCreated, "created", "result")     \
+  X(12, UrlRequested, "url_request", "request")
+
+namespace {
+template <class Record> constexpr std::uint8_t tag_of = 0;
+#define WASMCHAT_TAG(tag, Record, type, kind) template <> constexpr std::uint8_t tag_of<Record> = tag;
+WASMCHAT_BATCH_RECORDS(WASMCHAT_TAG)
+#undef WASMCHAT_TAG
+
+void put(std::vector<std::uint8_t>& out, const void* bytes, std::size_t size) {
+  const auto* first = static_cast<const std::uint8_t*>(bytes);
+  out.insert(out.end(), first, first + size);
+}
+}  // namespace
+
+struct EventBatch::Writer {
+  EventBatch& batch;
+
+  void number(std::string_view, std::uint64_t value) { f64(static_cast<double>(value)); }
+  void nullable(std::string_view, const std::optional<Millis>& value) {
+    f64(value ? static_cast<double>(*value) : std::numeric_limits<double>::quiet_NaN());
+  }
+  void f64(double value) { put(batch.records_, &value, sizeof value); }
+  void boolean(std::string_view, bool value) { batch.records_.push_back(value ? 1 : 0); }
+  template <std::size_t N>
+  void choice(std::string_view, std::uint8_t index, const std::array<std::string_view, N>&) {
+    batch.records_.push_back(index);
+  }
+  void constant(std::string_view, bool) {}
+  void string(std::string_view, std::string_view text) {
+    if (utf8::is_valid(text)) {
+      text_bytes(text);
+    } else {
+      text_bytes(utf8::to_valid(text));
+    }
+  }
+  void text_bytes(std::string_view text) {
+    const std::uint32_t units = utf16_length(text);
+    put(batch.records_, &units, sizeof units);
+    batch.text_.append(text);
+  }
+};
+
+namespace {
+template <class Record>
+void write(EventBatch& batch, std::vector<std::uint8_t>& records, const Record& record) {
+  records.push_back(tag_of<Record>);  // the tag before the fields
+  EventBatch::Writer writer{batch};
+  fields(record, writer);
+}
+
+/// Writes one record's field list as JSON.
+struct Describer {
+  JsonWriter& out;
+
+  void field(std::string_view name, std::string_view kind) {
+    out.begin_object().key("name").string(name).key("kind").string(kind);
+  }
+  void number(std::string_view name, std::uint64_t) { field(name, "number"); out.end_object(); }
+  void nullable(std::string_view name, const std::optional<Millis>&) { field(name, "nullable"); out.end_object(); }
+  void boolean(std::string_view name, bool) { field(name, "boolean"); out.end_object(); }
+  template <std::size_t N>
+  void choice(std::string_view name, std::uint8_t, const std::array<std::string_view, N>& values) {
+    field(name, "choice");
+    out.key("values").begin_array();
+    for (const auto value : values) out.string(value);
+    out.end_array().end_object();
+  }
+  void constant(std::string_view name, bool value) {
+    field(name, "constant");
+    out.key("value").boolean(value).end_object();
+  }
+  void string(std::string_view name, std::string_view) { field(name, "string"); out.end_object(); }
+};
+}  // namespace
+
+void EventBatch::append(const ChatEvent& event) {
+  std::visit([this](const auto& e) { write(*this, records_, e); }, event);
+}
+void EventBatch::append(const SendAccepted& result) { write(*this, records_, result); }
+void EventBatch::append(const SendRejected& result) { write(*this, records_, result); }
+void EventBatch::append(const CallRejected& result) { write(*this, records_, result); }
+void EventBatch::append(const ChatCreated& result) { write(*this, records_, result); }
+void EventBatch::append(const UrlRequested& request) { write(*this, records_, request); }
+
+void EventBatch::clear() noexcept {
+  records_.clear();
+  text_.clear();
+}
+
+std::span<const std::uint8_t> EventBatch::finish() {
+  const auto records_bytes = static_cast<std::uint32_t>(records_.size());
+  const auto text_bytes = static_cast<std::uint32_t>(text_.size());
+  bytes_.clear();
+  bytes_.reserve(8 + records_.size() + text_.size());
+  put(bytes_, &records_bytes, 4);
+  put(bytes_, &text_bytes, 4);
+  put(bytes_, records_.data(), records_.size());
+  put(bytes_, text_.data(), text_.size());
+  return bytes_;
+}
+
+std::string describe_batch_layout() {
+  JsonWriter out;
+  out.begin_object().key("records").begin_array();
+#define WASMCHAT_DESCRIBE(tag, Record, type, kind)                                    \
+  {                                                                                    \
+    out.begin_object().key("tag").number(tag).key("type").string(type);               \
+    out.key("class").string(kind).key("fields").begin_array();                         \
+    Describer describer{out};                                                          \
+    fields(Record{}, describer);                                                       \
+    out.end_array().end_object();                                                      \
+  }
+  WASMCHAT_BATCH_RECORDS(WASMCHAT_DESCRIBE)
+#undef WASMCHAT_DESCRIBE
+  out.end_array().end_object();
+  return out.take();
+}
+
+std::uint32_t utf16_length(std::string_view text) noexcept {
+  std::uint32_t units = 0;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80) units += byte >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
+}  // namespace wasmchat::chat
