@@ -35,12 +35,23 @@ struct ChatBinding {
 
   int sink;
   int calls = 0;  ///< JS calls under way (0 or 1: no JS runs inside one).
+  bool returned = false;  ///< The batch went back to JS as a call's value: the next record starts a new one.
   EventBatch batch;
   std::unique_ptr<BrowserChat> chat;  ///< Last: destroyed first, while the batch still takes its events.
 
+  /// Adds an event or request to the batch under way.
+  template <class Record>
+  void record(const Record& r) {
+    if (returned) {
+      batch.clear();
+      returned = false;
+    }
+    batch.append(r);
+  }
+
   /// The end of a browser-started callback: hands its events to JS at once.
   void end_of_callback() {
-    if (calls != 0 || batch.empty()) return;
+    if (calls != 0 || returned || batch.empty()) return;
     const auto bytes = batch.finish();
     wasmchat_js_chat_events(sink, bytes.data(), bytes.size());
     batch.clear();
@@ -53,6 +64,7 @@ class Call {
   explicit Call(ChatBinding& binding) : binding_(binding) {
     ++binding_.calls;
     binding_.batch.clear();
+    binding_.returned = false;
   }
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -65,6 +77,7 @@ class Call {
   /// The batch for JS: [u32 records_bytes, u32 text_bytes, records, text].
   const std::uint8_t* finish() {
     --binding_.calls;
+    binding_.returned = true;
     return binding_.batch.finish().data();
   }
 
@@ -105,10 +118,10 @@ EMSCRIPTEN_KEEPALIVE const std::uint8_t* wasmchat_chat_create(const char* option
     return call.finish();
   }
   auto request_url = url_provider == 0 ? std::function<void(std::uint64_t)>() : [binding](std::uint64_t request) {
-    binding->batch.append(wasmchat::chat::UrlRequested{request});
+    binding->record(wasmchat::chat::UrlRequested{request});
   };
   auto chat = BrowserChat::create(
-      std::move(parsed).value(), [binding](const wasmchat::chat::ChatEvent& event) { binding->batch.append(event); },
+      std::move(parsed).value(), [binding](const wasmchat::chat::ChatEvent& event) { binding->record(event); },
       network_online != 0, std::move(request_url), [binding] { binding->end_of_callback(); });
   if (!chat) call.reject(chat.error());
   else binding->chat = std::move(chat).value();
