@@ -217,3 +217,84 @@ TEST_CASE("the layout pins every enum value by name") {
   CHECK(to_string(static_cast<SendFailure>(3)) == "outbox_full");
   CHECK(to_string(static_cast<ConnectionState>(4)) == "offline");
 }
+
+#if defined(WASMCHAT_SOURCE_DIR)
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The 'quoted' literals of one line.
+std::set<std::string> literals(std::string_view line) {
+  std::set<std::string> out;
+  for (std::size_t at = line.find('\''); at != std::string_view::npos; at = line.find('\'', at)) {
+    const auto end = line.find('\'', at + 1);
+    if (end == std::string_view::npos) break;
+    out.emplace(line.substr(at + 1, end - at - 1));
+    at = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+// The .d.ts is written by hand; this keeps it to the one table: every event
+// field with its JS type, every choice as a union of exactly its names.
+TEST_CASE("web/index.d.ts declares each event as the batch layout defines it") {
+  const std::string dts = read_file(std::string(WASMCHAT_SOURCE_DIR) + "/web/index.d.ts");
+  REQUIRE_FALSE(dts.empty());
+  std::vector<std::string> lines;
+  for (std::stringstream in(dts); !in.eof();) lines.emplace_back(), std::getline(in, lines.back());
+  const auto line_with = [&](std::string_view needle) -> std::string {
+    for (const auto& line : lines) if (line.find(needle) != std::string::npos) return line;
+    return "";
+  };
+  const json layout = json::parse(describe_batch_layout());
+  for (const auto& record : layout["records"]) {
+    if (record["class"] != "event") continue;
+    const std::string type = record["type"];
+    // Where its detail is declared: the event map's line, or for messages the
+    // ChatMessageDetail member with the same `own`.
+    std::string declared = line_with("  " + type + ": CustomEvent<");
+    if (type == "message") {
+      const bool own = record["fields"][0]["value"];
+      declared = line_with(std::string("| { own: ") + (own ? "true" : "false") + ";");
+    }
+    INFO("event " << type << ": " << declared);
+    REQUIRE_FALSE(declared.empty());
+    if (record["fields"].empty()) CHECK(declared.find("Record<string, never>") != std::string::npos);
+    for (const auto& field : record["fields"]) {
+      const std::string name = field["name"];
+      const std::string kind = field["kind"];
+      const auto at = declared.find(" " + name + ": ");
+      INFO("field " << name);
+      REQUIRE(at != std::string::npos);
+      const std::string rest = declared.substr(at + name.size() + 3);
+      if (kind == "number") CHECK(rest.rfind("number", 0) == 0);
+      if (kind == "nullable") CHECK(rest.rfind("number | null", 0) == 0);
+      if (kind == "string") CHECK(rest.rfind("string", 0) == 0);
+      if (kind == "boolean") CHECK(rest.rfind("boolean", 0) == 0);
+      if (kind == "constant") CHECK(rest.rfind(field["value"] == true ? "true" : "false", 0) == 0);
+      if (kind == "choice") {
+        const std::string alias = rest.substr(0, rest.find_first_of(";} "));
+        const std::set<std::string> names(field["values"].begin(), field["values"].end());
+        CHECK(literals(line_with("export type " + alias + " = ")) == names);
+      }
+    }
+  }
+  // The send results too.
+  for (const auto& record : layout["records"]) {
+    if (record["type"] != "refused") continue;
+    const std::set<std::string> names(record["fields"][0]["values"].begin(), record["fields"][0]["values"].end());
+    CHECK(literals(line_with("export type SendFailure = ")) == names);
+  }
+}
+#endif
