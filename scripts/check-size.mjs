@@ -20,8 +20,8 @@ const gzip = (file) => gzipSync(readFileSync(path.join(dist, file)), { level: 9 
 // The ES module entry's graph is every module but the single file (tests/package/pack.test.js checks that).
 const modules = readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'wasmchat.single.js');
 const builds = [
-  { name: 'chat client (ES module entry + wasmchat.wasm)', files: [...modules, 'wasmchat.wasm'], budget: 58_000 },
-  { name: 'single-file embed (wasmchat.single.js)', files: ['wasmchat.single.js'], budget: 72_000 },
+  { name: 'chat client (ES module entry + wasmchat.wasm)', files: [...modules, 'wasmchat.wasm'], budget: 59_000 },
+  { name: 'single-file embed (wasmchat.single.js)', files: ['wasmchat.single.js'], budget: 73_000 },
 ];
 
 let failed = false;

@@ -159,9 +159,8 @@ let readChatBatch = null;
  */
 export function readBatch(pointer) {
   if (!readChatBatch) {
-    const layout = wasm._wasmchat_chat_layout();
-    const length = new DataView(heap().buffer, layout, 4).getUint32(0, true);
-    readChatBatch = batchReader(readString(layout + 4, length));
+    const layout = wasm._wasmchat_chat_layout();  // NUL-terminated
+    readChatBatch = batchReader(readString(layout, heap().indexOf(0, layout) - layout));
   }
   return readChatBatch(heap(), pointer);
 }

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -89,18 +88,9 @@ class Call {
 
 extern "C" {
 
-/// The batch layout as JSON (chat::describe_batch_layout), behind its u32
-/// byte length. Static: read once by the JS reader.
-EMSCRIPTEN_KEEPALIVE const char* wasmchat_chat_layout() {
-  static const std::string layout = [] {
-    const std::string json = wasmchat::chat::describe_batch_layout();
-    const auto length = static_cast<std::uint32_t>(json.size());
-    std::string prefixed(4, '\0');
-    std::memcpy(prefixed.data(), &length, 4);
-    return prefixed + json;
-  }();
-  return layout.data();
-}
+/// The batch layout as JSON (chat::batch_layout()), NUL-terminated. Read
+/// once by the JS reader.
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_chat_layout() { return wasmchat::chat::batch_layout(); }
 
 /// `options` is the JSON of the JS options object. `network_online` is
 /// navigator.onLine; with `url_provider` set, every attempt asks JS for its

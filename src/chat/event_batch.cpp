@@ -218,6 +218,27 @@ std::string describe_batch_layout() {
   return out.take();
 }
 
+// describe_batch_layout()'s text, kept as a constant so that the module
+// carries a string, not the code that writes it; unit-event-batch.cpp keeps
+// the two equal (the fields() functions stay the one definition).
+const char* batch_layout() noexcept {
+  return
+    "{\"records\":["
+    "{\"tag\":1,\"type\":\"open\",\"class\":\"event\",\"fields\":[{\"name\":\"mode\",\"kind\":\"choice\",\"values\":[\"unknown\",\"v1\",\"plain\"]},{\"name\":\"name\",\"kind\":\"string\"}]},"
+    "{\"tag\":2,\"type\":\"message\",\"class\":\"event\",\"fields\":[{\"name\":\"own\",\"kind\":\"constant\",\"value\":false},{\"name\":\"seq\",\"kind\":\"number\"},{\"name\":\"id\",\"kind\":\"string\"},{\"name\":\"from\",\"kind\":\"string\"},{\"name\":\"text\",\"kind\":\"string\"},{\"name\":\"time\",\"kind\":\"number\"}]},"
+    "{\"tag\":3,\"type\":\"message\",\"class\":\"event\",\"fields\":[{\"name\":\"own\",\"kind\":\"constant\",\"value\":true},{\"name\":\"id\",\"kind\":\"string\"},{\"name\":\"text\",\"kind\":\"string\"},{\"name\":\"state\",\"kind\":\"choice\",\"values\":[\"queued\",\"sent\",\"delivered\",\"failed\"]},{\"name\":\"reason\",\"kind\":\"string\"}]},"
+    "{\"tag\":4,\"type\":\"status\",\"class\":\"event\",\"fields\":[{\"name\":\"state\",\"kind\":\"choice\",\"values\":[\"connecting\",\"greeting\",\"open\",\"reconnecting\",\"offline\",\"closed\"]},{\"name\":\"mode\",\"kind\":\"choice\",\"values\":[\"unknown\",\"v1\",\"plain\"]},{\"name\":\"name\",\"kind\":\"string\"},{\"name\":\"online\",\"kind\":\"number\"},{\"name\":\"network\",\"kind\":\"choice\",\"values\":[\"offline\",\"online\"]}]},"
+    "{\"tag\":5,\"type\":\"error\",\"class\":\"event\",\"fields\":[{\"name\":\"code\",\"kind\":\"string\"},{\"name\":\"message\",\"kind\":\"string\"}]},"
+    "{\"tag\":6,\"type\":\"close\",\"class\":\"event\",\"fields\":[{\"name\":\"code\",\"kind\":\"number\"},{\"name\":\"reason\",\"kind\":\"string\"},{\"name\":\"wasClean\",\"kind\":\"boolean\"},{\"name\":\"reconnectIn\",\"kind\":\"nullable\"}]},"
+    "{\"tag\":7,\"type\":\"drain\",\"class\":\"event\",\"fields\":[]},"
+    "{\"tag\":8,\"type\":\"sent\",\"class\":\"result\",\"fields\":[{\"name\":\"id\",\"kind\":\"string\"}]},"
+    "{\"tag\":9,\"type\":\"refused\",\"class\":\"result\",\"fields\":[{\"name\":\"reason\",\"kind\":\"choice\",\"values\":[\"empty\",\"too_long\",\"invalid_utf8\",\"outbox_full\",\"closed\"]},{\"name\":\"message\",\"kind\":\"string\"}]},"
+    "{\"tag\":10,\"type\":\"rejected\",\"class\":\"result\",\"fields\":[{\"name\":\"name\",\"kind\":\"string\"},{\"name\":\"message\",\"kind\":\"string\"}]},"
+    "{\"tag\":11,\"type\":\"created\",\"class\":\"result\",\"fields\":[{\"name\":\"handle\",\"kind\":\"number\"}]},"
+    "{\"tag\":12,\"type\":\"url_request\",\"class\":\"request\",\"fields\":[{\"name\":\"request\",\"kind\":\"number\"}]}"
+    "]}";
+}
+
 std::uint32_t utf16_length(std::string_view text) noexcept {
   std::uint32_t units = 0;
   for (const char c : text) {

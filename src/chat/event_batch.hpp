@@ -77,6 +77,8 @@ class EventBatch {
 /// The layout as JSON: {"records": [{"tag", "type", "class" (event, result or
 /// request), "fields": [{"name", "kind", "values"? (choice), "value"? (constant)}]}]}.
 [[nodiscard]] std::string describe_batch_layout();
+/// The same text as a NUL-terminated constant (what the module exports).
+[[nodiscard]] const char* batch_layout() noexcept;
 
 /// UTF-16 code units of `text`, which must be well-formed UTF-8.
 [[nodiscard]] std::uint32_t utf16_length(std::string_view text) noexcept;

@@ -21,9 +21,9 @@ std::u16string to_utf16(std::string_view text) {
   std::u16string out;
   for (std::size_t i = 0; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
-    const int length = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    char32_t cp = length == 1 ? b : b & (0x7F >> length);
-    for (int k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    const std::size_t length = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    char32_t cp = length == 1 ? b : b & (0x7Fu >> length);
+    for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
     i += length;
     if (cp >= 0x10000) {
       out.push_back(static_cast<char16_t>(0xD800 + ((cp - 0x10000) >> 10)));
@@ -193,6 +193,10 @@ TEST_CASE("utf16_length counts surrogate pairs for astral code points") {
   CHECK(utf16_length("\xC3\xA9") == 1);
   CHECK(utf16_length("\xE2\x82\xAC") == 1);
   CHECK(utf16_length("\xF0\x9F\x98\x80") == 2);
+}
+
+TEST_CASE("the exported layout constant is the description of the table") {
+  CHECK(std::string_view(batch_layout()) == describe_batch_layout());
 }
 
 TEST_CASE("the layout pins every enum value by name") {
