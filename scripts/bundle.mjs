@@ -1,7 +1,9 @@
 // Bundles one of web/'s entries with everything it imports, including
 // Emscripten's glue, into a single minified ES module for dist/:
-//   node scripts/bundle.mjs <entry.js> <module-dir> <output.js> [--inline-wasm]
-// <module-dir> holds the Emscripten output (wasmchat.js + wasmchat.wasm).
+//   node scripts/bundle.mjs <entry.js> <module-dir> <output.js> [--inline-wasm] [--module NAME]
+// <module-dir> holds the Emscripten output (NAME.js + NAME.wasm, NAME
+// `wasmchat` unless given: `wasmchat-websocket` is the transport-only module
+// of the wasmchat/websocket entry); web/module.js imports it as ./wasmchat.js.
 // Without --inline-wasm the bundle loads wasmchat.wasm from next to itself
 // (the glue's `new URL('wasmchat.wasm', import.meta.url)`, which bundlers
 // follow). With it, web/wasm-binary.js (which exports nothing in the package)
@@ -17,6 +19,7 @@ if (!entry || !moduleDir || !output) {
   process.exit(2);
 }
 const inlineWasm = flags.includes('--inline-wasm');
+const moduleName = flags.includes('--module') ? flags[flags.indexOf('--module') + 1] : 'wasmchat';
 
 await build({
   entryPoints: [entry],
@@ -31,11 +34,11 @@ await build({
   plugins: [{
     name: 'wasmchat-module',
     setup(b) {
-      b.onResolve({ filter: /^\.\/wasmchat\.js$/ }, () => ({ path: path.resolve(moduleDir, 'wasmchat.js') }));
+      b.onResolve({ filter: /^\.\/wasmchat\.js$/ }, () => ({ path: path.resolve(moduleDir, `${moduleName}.js`) }));
       if (!inlineWasm) return;
       b.onResolve({ filter: /^\.\/wasm-binary\.js$/ }, () => ({ path: 'wasm-binary', namespace: 'inline-wasm' }));
       b.onLoad({ filter: /.*/, namespace: 'inline-wasm' }, () => ({
-        contents: `export { default as wasmBinary } from ${JSON.stringify(path.resolve(moduleDir, 'wasmchat.wasm'))};`,
+        contents: `export { default as wasmBinary } from ${JSON.stringify(path.resolve(moduleDir, `${moduleName}.wasm`))};`,
         loader: 'js',
         resolveDir: moduleDir,
       }));

@@ -1,7 +1,8 @@
 // Benchmark 5: time to `open` on a fresh page with an empty HTTP cache (a new
 // Playwright browser context per sample): the browser's WebSocket on a bare
-// page, our chat page (`/` of startServer, `open` of window.chat) and the
-// single-file embed (<wasm-chat> from dist/wasmchat.single.js). Only a handful
+// page, our chat page (`/` of startServer, `open` of window.chat), the
+// single-file embed (<wasm-chat> from dist/wasmchat.single.js) and the same
+// bare page with a WasmWebSocket from wasmchat/websocket (`websocket`). Only a handful
 // of frames per sample, so DevTools being attached costs nothing here.
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../lib/browser.js';
@@ -9,7 +10,7 @@ import { startServer } from '../../server/app.js';
 import { summary, ratio } from '../lib/stats.js';
 import { round } from './transport.js';
 
-export const OPEN_VARIANTS = ['native', 'page', 'single'];
+export const OPEN_VARIANTS = ['native', 'page', 'single', 'websocket'];
 
 // Runs in every page before its own scripts.
 function hook() {
@@ -83,6 +84,7 @@ export async function runOpen({ server, options, log }) {
       native: `${server.origin}/bench/pages/open-native.html?server=${encodeURIComponent(wsUrl)}`,
       page: chat.url,  // the real thing: `/` of startServer
       single: `${server.origin}/bench/pages/open-single.html?server=${encodeURIComponent(wsUrl)}`,
+      websocket: `${server.origin}/bench/pages/open-websocket.html?server=${encodeURIComponent(wsUrl)}`,
     };
     const runs = Object.fromEntries(OPEN_VARIANTS.map((variant) => [variant, []]));
     const errors = [];
@@ -110,7 +112,14 @@ export async function runOpen({ server, options, log }) {
     // The chat's `open` waits for the server's welcome; the native page's first frame is that welcome.
     const welcome = runs.native.map((r) => r?.navToWelcomeMs ?? NaN);
     stats.nativeWelcome = { navToWelcomeMs: { ...summary(welcome), vsNative: ratio(welcome, runs.native.map((r) => r?.navToOpenMs ?? NaN)) } };
-    return { samples, urls: { native: '/bench/pages/open-native.html', page: '/ (startServer)', single: '/bench/pages/open-single.html' }, runs, stats, errors };
+    return {
+      samples,
+      urls: {
+        native: '/bench/pages/open-native.html', page: '/ (startServer)', single: '/bench/pages/open-single.html',
+        websocket: '/bench/pages/open-websocket.html',
+      },
+      runs, stats, errors,
+    };
   } finally {
     await browser.close().catch(() => {});
     await chat.close();

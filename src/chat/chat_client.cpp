@@ -180,8 +180,13 @@ void ChatClient::on_envelope(protocol::ServerEnvelope envelope) {
                  },
                  [](protocol::Pong&) {},  // liveness already noted for every frame
                  [this](protocol::ServerError& error) {
-                   if (error.code == "unavailable") {
-                     // Not stored, not failed: kept, and sent again after a pause.
+                   // Refusals for now, not of the message: it was not stored
+                   // (an id is stored only when acked), so it is kept and sent
+                   // again after a pause. rate_limited comes from a pacing
+                   // client only when its frames reach the server bunched up
+                   // (late timers, a loaded network): failing the message for
+                   // that would lose it to jitter.
+                   if (error.code == "unavailable" || (error.code == "rate_limited" && !error.id.empty())) {
                      outbox_.requeue_unacknowledged();
                      hold_until_ = environment_.scheduler->now() + options_.reconnect_min_ms;
                      flush_timer_.start(options_.reconnect_min_ms, [this] { flush(); });

@@ -18,29 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-/// Nesting depth of `frame` counted over brackets outside strings; stops
-/// counting once past `max_nesting`.
-std::size_t nesting_depth(std::string_view frame) noexcept {
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : frame) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > max_nesting) break;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 /// docs/protocol.md: an int is 0..2^53-1, what a JS number holds exactly.
 constexpr std::uint64_t max_int = (std::uint64_t{1} << 53) - 1;
@@ -323,6 +300,28 @@ ServerEnvelope read_batch(EnvelopeFields& f) {
 }
 
 }  // namespace
+
+std::size_t nesting_depth(std::string_view frame) noexcept {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : frame) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > max_nesting) break;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 bool is_valid_id(std::string_view id) noexcept {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {

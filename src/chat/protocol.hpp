@@ -91,6 +91,11 @@ using ServerEnvelope =
 /// before parsing, so hostile nesting costs neither stack nor heap.
 inline constexpr std::size_t max_nesting = 8;
 
+/// Nesting depth of `frame` counted over brackets outside strings; stops
+/// counting once past `max_nesting`. decode() refuses deeper frames before
+/// parsing, so a hostile frame cannot make the parser recurse.
+[[nodiscard]] std::size_t nesting_depth(std::string_view frame) noexcept;
+
 /// Decodes one text frame. Never throws, whatever the bytes: anything that is
 /// not a well-formed envelope of a known type with correctly typed fields is a
 /// DecodeError. Unknown fields are ignored.

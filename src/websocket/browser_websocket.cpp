@@ -126,16 +126,41 @@ Result<std::unique_ptr<WebSocket>> WebSocket::connect(std::string_view url,
 
 WebSocket::WebSocket(int handle, std::string url) : handle_(handle), url_(std::move(url)) {}
 
-WebSocket::~WebSocket() { wasmchat_ws_release(handle_); }
+struct WebSocket::Dispatch {
+  const Handler* running;
+  Dispatch* outer;
+  bool socket_destroyed = false;
+  std::unique_ptr<const Handler> retired;  // running, dropped by the socket meanwhile
+};
+
+WebSocket::~WebSocket() {
+  wasmchat_ws_release(handle_);
+  for (Dispatch* frame = dispatching_; frame; frame = frame->outer) frame->socket_destroyed = true;
+  retire_handler();
+}
+
+void WebSocket::retire_handler() {
+  Dispatch* holder = nullptr;
+  for (Dispatch* frame = dispatching_; frame; frame = frame->outer) {
+    if (frame->running == handler_.get()) holder = frame;
+  }
+  if (holder) holder->retired = std::move(handler_);
+  handler_.reset();
+}
 
 void WebSocket::on_event(Handler handler) {
-  handler_ = handler ? std::make_shared<const Handler>(std::move(handler)) : nullptr;
+  retire_handler();
+  if (handler) handler_ = std::make_unique<const Handler>(std::move(handler));
 }
 
 void WebSocket::dispatch(const WebSocketEvent& event) {
-  // Copy first: the handler may destroy *this, and with it handler_.
-  const std::shared_ptr<const Handler> handler = handler_;
-  if (handler) (*handler)(event);
+  if (!handler_) return;
+  Dispatch frame{handler_.get(), dispatching_, false, nullptr};
+  dispatching_ = &frame;
+  (*frame.running)(event);
+  // *this may be gone (frame.socket_destroyed); `frame.retired`, if set, is
+  // destroyed with the frame, after its call returned.
+  if (!frame.socket_destroyed) dispatching_ = frame.outer;
 }
 
 namespace {

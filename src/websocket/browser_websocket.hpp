@@ -94,13 +94,22 @@ class WebSocket final : public Transport {
   // The callbacks websocket.h and our --js-library call with userData = this.
   struct Callbacks;
 
+  // One dispatch() under way (nested ones form a list, innermost first).
+  struct Dispatch;
+
   void dispatch(const WebSocketEvent& event);
+  // Drops handler_; one that is running is handed to the outermost dispatch
+  // running it, which destroys it once it returned.
+  void retire_handler();
 
   int handle_;
   std::string url_;
   BinaryType binary_type_ = BinaryType::blob;
-  // Shared so that a handler that destroys this object keeps itself alive.
-  std::shared_ptr<const Handler> handler_;
+  // On the heap so that its address survives a hand-over to a Dispatch: a
+  // handler may destroy this object, or replace itself, while it runs. (Not a
+  // shared_ptr: its control block drags libc++abi's RTTI into the wasm.)
+  std::unique_ptr<const Handler> handler_;
+  Dispatch* dispatching_ = nullptr;
 };
 
 }  // namespace wasmchat

@@ -46,6 +46,47 @@ var WasmchatBrowserWebSocket = {
     return length;
   },
 
+  // The URL step of `new WebSocket(url)` with the engine's own URL parser
+  // (src/websocket/engine_url.cpp, the transport-only module's
+  // resolve_websocket_url): the same steps, order and messages as url.cpp's,
+  // around `new URL(input, base)`. Returns a malloc'd buffer (the caller frees
+  // it) of *length bytes: the serialized URL, or the SyntaxError's message
+  // with *failed set.
+  wasmchat_ws_resolve_url__deps: ['$wasmchatText', 'malloc'],
+  wasmchat_ws_resolve_url: function(input, inputLength, base, baseLength, failed, length) {
+    var text = wasmchatText.decode(input, inputLength);
+    var url = null;
+    try {
+      url = baseLength ? new URL(text, wasmchatText.decode(base, baseLength)) : new URL(text);
+    } catch (e) {}
+    var out = null;
+    if (!url) {
+      out = "The URL '" + text + "' is invalid.";
+    } else {
+      var scheme = url.protocol.slice(0, -1);
+      // http: -> ws:, https: -> wss:, re-parsed so that the port is judged by
+      // the new scheme (ws and http, wss and https share a default).
+      if (scheme == 'http' || scheme == 'https') {
+        url = new URL('ws' + url.href.slice(4));
+        scheme = url.protocol.slice(0, -1);
+      }
+      if (scheme != 'ws' && scheme != 'wss') {
+        out = "The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '" + scheme + "' is not allowed.";
+      } else if (url.href.indexOf('#') >= 0) {
+        // Even an empty fragment ('#', where url.hash is ''): only the
+        // serialization still shows it.
+        out = "The URL contains a fragment identifier ('" + url.hash.slice(1) +
+              "'). Fragment identifiers are not allowed in WebSocket URLs.";
+      }
+    }
+    HEAP32[failed >> 2] = out === null ? 0 : 1;
+    var bytes = wasmchatText.encode(out === null ? url.href : out);
+    var buffer = _malloc(bytes.length + 1);
+    HEAPU8.set(bytes, buffer);
+    HEAPU32[length >> 2] = bytes.length;
+    return buffer;
+  },
+
   // Mixed Content applies to pages served over https only.
   wasmchat_ws_is_secure_context: function() {
     return typeof location != 'undefined' && location.protocol == 'https:';

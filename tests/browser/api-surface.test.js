@@ -1,11 +1,10 @@
 // The shape of the class and its instances: constants, attributes and their
 // values over the lifecycle, EventTarget inheritance, event handler properties.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './harness.js';
+import { describeEachEntry } from './harness.js';
 
-describe('API surface', () => {
-  const h = useBrowser();
+describeEachEntry('API surface', (h) => {
 
   test('CONNECTING/OPEN/CLOSING/CLOSED are read-only constants on the class and the prototype', async () => {
     const { native, wasm } = await h.both(async ({ ctor, h }) => {

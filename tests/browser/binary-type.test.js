@@ -1,11 +1,10 @@
 // binaryType: its default, which assignments it ignores, and what it makes
 // binary messages arrive as.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, text, binary } from './harness.js';
+import { describeEachEntry, text, binary } from './harness.js';
 
-describe('binaryType', () => {
-  const h = useBrowser();
+describeEachEntry('binaryType', (h) => {
 
   test("defaults to 'blob' and ignores values outside the BinaryType enum", async () => {
     const { native, wasm } = await h.both(async ({ ctor, h }) => {

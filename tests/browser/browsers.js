@@ -158,11 +158,9 @@ async function endProcesses(pids, ms = 3000) {
 async function shutDown(rootPids, closeGracefully) {
   // Taken before closing: children (Firefox's crash helper) outlive their parent.
   const pids = [...new Set(rootPids.flatMap(processTree))];
-  // The bound's timer is cleared: a pending one would keep the test file's
-  // process alive for the rest of the 10 s after every browser closed.
-  let timer;
-  await Promise.race([closeGracefully().catch(() => {}), new Promise((r) => { timer = setTimeout(r, 10_000); })]);
-  clearTimeout(timer);
+  // withTimeout clears its timer: a pending one would keep the test file's
+  // process alive for the rest of the bound after every browser closed.
+  await withTimeout(closeGracefully(), 10_000, 'closing the browser').catch(() => {});
   await endProcesses(pids);
 }
 
@@ -450,7 +448,8 @@ async function startXvfb() {
   return { child, display };
 }
 
-function withTimeout(promise, ms, what) {
+/** `promise`, or a rejection naming `what` after `ms`; the timer never outlives the race. */
+export function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([promise, new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);

@@ -1,11 +1,10 @@
 // bufferedAmount: bytes queued by send() but not yet handed to the network.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './harness.js';
+import { describeEachEntry } from './harness.js';
 import { ENGINE } from './browsers.js';
 
-describe('bufferedAmount', () => {
-  const h = useBrowser();
+describeEachEntry('bufferedAmount', (h) => {
 
   // The increase is synchronous (spec: send() "increase the bufferedAmount
   // attribute by the number of bytes needed to express the argument"); the

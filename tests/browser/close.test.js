@@ -1,7 +1,7 @@
 // The closing handshake from both sides, and connections that end without one.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './harness.js';
+import { describeEachEntry } from './harness.js';
 import { connectionFailedLog, ENGINE } from './browsers.js';
 
 // The fields these tests check; the full events are still compared native vs wasm.
@@ -32,8 +32,7 @@ function checkClientClose(native, { sent, echoed = sent }) {
   assert.deepStrictEqual({ code: native.server[0].closeCode, reason: native.server[0].closeReason }, sent);
 }
 
-describe('close', () => {
-  const h = useBrowser();
+describeEachEntry('close', (h) => {
 
   test('close() with no arguments: the server sees 1005 (no status code)', async () => {
     const { native, wasm } = await h.both(clientClose, []);

@@ -1,9 +1,9 @@
 // Exceptions from the constructor, send() and close(). Only the type of the
 // exception is compared (name, DOMException-ness and legacy code); the message
 // text is noted but free to differ.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './harness.js';
+import { describeEachEntry } from './harness.js';
 import { ENGINE } from './browsers.js';
 
 const ok = { threw: false };
@@ -32,8 +32,7 @@ async function checkOutcomes(h, cases, { open = true, server } = {}) {
   return native;
 }
 
-describe('exceptions', () => {
-  const h = useBrowser();
+describeEachEntry('exceptions', (h) => {
 
   // h.attempt() closes a socket it managed to construct, so a handshake may or
   // may not reach the server: server-side views are not compared here.

@@ -1,15 +1,14 @@
 // Event order, event classes and fields, and the EventTarget machinery
 // (handler properties vs listeners, removal, once, exceptions in listeners).
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, text } from './harness.js';
+import { describeEachEntry, text } from './harness.js';
 import { connectionFailedLog } from './browsers.js';
 
 // Fields shared by every event a WebSocket fires: none bubbles or is cancelable.
 const base = { isEvent: true, targetIsSocket: true, currentTargetIsSocket: true, bubbles: false, cancelable: false };
 
-describe('events', () => {
-  const h = useBrowser();
+describeEachEntry('events', (h) => {
 
   test('open -> message -> close, with their classes and fields', async () => {
     const { native, wasm, notes } = await h.both(async ({ ctor, h }) => {

@@ -7,9 +7,9 @@
 // JSON-serialisable value from the test. It must not close over Node variables.
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, after, beforeEach, afterEach } from 'node:test';
+import { describe, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, ENGINE, withoutAbandonedConnections } from './browsers.js';
+import { launch, ENGINE, withoutAbandonedConnections, withTimeout } from './browsers.js';
 import { startTestServer, distDir } from './scenario-server.js';
 
 export const NATIVE_ONLY = process.env.WASMCHAT_NATIVE_ONLY === '1';
@@ -30,9 +30,18 @@ export function launchBrowser(options = {}) {
   return launch(ENGINE, options);
 }
 
-export function assertDistBuilt() {
+/**
+ * The package entries that export WasmWebSocket, as the pages import them:
+ * the fidelity files run every scenario against each (describeEachEntry).
+ */
+export const WEBSOCKET_ENTRIES = [
+  { name: 'wasmchat', module: '/dist/index.js' },
+  { name: 'wasmchat/websocket', module: '/dist/websocket.js' },
+];
+
+export function assertDistBuilt(module = '/dist/index.js') {
   if (NATIVE_ONLY) return;
-  const entry = path.join(distDir, 'index.js');
+  const entry = path.join(distDir, path.basename(module));
   if (!fs.existsSync(entry)) {
     throw new Error(`${entry} is missing: run \`npm run build\` first, ` +
       'or set WASMCHAT_NATIVE_ONLY=1 to run the scenarios against the native WebSocket only');
@@ -268,8 +277,11 @@ export function binary(type, bytes) {
 
 const servers = new WeakMap();
 
-/** Opens a fresh page on the test server with helpers and WasmWebSocket loaded. */
-export async function openPage(browser, server) {
+/**
+ * Opens a fresh page on the test server with helpers and WasmWebSocket loaded
+ * from `entry` (a module path of WEBSOCKET_ENTRIES).
+ */
+export async function openPage(browser, server, { entry = '/dist/index.js' } = {}) {
   const page = await browser.newPage();
   const consoleErrors = [];
   const pageErrors = [];
@@ -281,23 +293,15 @@ export async function openPage(browser, server) {
   if (NATIVE_ONLY) {
     await page.evaluate(() => { window.WasmWebSocket = WebSocket; });
   } else {
-    const kind = await page.evaluate(async () => {
-      const m = await import('/dist/index.js');
+    const kind = await page.evaluate(async (module) => {
+      const m = await import(module);
       await m.ready;
       window.WasmWebSocket = m.WasmWebSocket;
       return m.WasmWebSocket === WebSocket ? 'native WebSocket' : typeof m.WasmWebSocket;
-    });
-    assert.equal(kind, 'function', `dist/index.js must export a WasmWebSocket class, got ${kind}`);
+    }, entry);
+    assert.equal(kind, 'function', `${entry} must export a WasmWebSocket class, got ${kind}`);
   }
   return { page, consoleErrors, pageErrors };
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // What the server saw on the connections a scenario opened, minus bookkeeping.
@@ -353,12 +357,52 @@ export async function bothEach(page, scenario, cases, opts) {
   return out;
 }
 
+// One browser and one server per test file, however many suites use them
+// (describeEachEntry makes one per entry): started by the first suite's
+// before(), stopped by the last suite's after(). Suites register while the
+// file loads, before any hook runs, so `users` is complete by then.
+const shared = { users: 0, started: null };
+
+function acquireShared() {
+  shared.started ??= (async () => {
+    const server = await startTestServer();
+    try {
+      return { server, browser: await launchBrowser() };
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  })();
+  return shared.started;
+}
+
+async function releaseShared() {
+  if (--shared.users > 0 || !shared.started) return;
+  const started = shared.started;
+  shared.started = null;
+  const { browser, server } = await started.catch(() => ({}));
+  await browser?.close();
+  await server?.close();
+}
+
+/**
+ * describe(`title (entry)`) once per entry of WEBSOCKET_ENTRIES, calling
+ * `body(h, entry)` with a useBrowser() whose pages load WasmWebSocket from
+ * that entry: the same scenarios, proven for each entry in the same run.
+ */
+export function describeEachEntry(title, body) {
+  for (const entry of WEBSOCKET_ENTRIES) {
+    describe(`${title} (${entry.name})`, () => body(useBrowser({ entry: entry.module }), entry));
+  }
+}
+
 /**
  * Registers node:test hooks for one browser (and one server) per test file and
  * a fresh page per test, and checks after each test that the page logged no
- * console errors or page errors other than those the test allowed.
+ * console errors or page errors other than those the test allowed. Pages load
+ * WasmWebSocket from `entry` (default: the package's main entry).
  */
-export function useBrowser() {
+export function useBrowser({ entry = '/dist/index.js' } = {}) {
   const ctx = {
     browser: null,
     server: null,
@@ -371,19 +415,16 @@ export function useBrowser() {
   };
   let current = null;
 
+  shared.users++;
   before(async () => {
-    assertDistBuilt();
-    ctx.server = await startTestServer();
-    ctx.browser = await launchBrowser();
+    assertDistBuilt(entry);
+    ({ server: ctx.server, browser: ctx.browser } = await acquireShared());
   });
-  after(async () => {
-    await ctx.browser?.close();
-    await ctx.server?.close();
-  });
+  after(releaseShared);
   beforeEach(async () => {
     ctx.allowed = [];
     current = null;
-    current = await openPage(ctx.browser, ctx.server);
+    current = await openPage(ctx.browser, ctx.server, { entry });
     ctx.page = current.page;
   });
   afterEach(async () => {

@@ -56,6 +56,13 @@ describe('C++ WebSocket lifetime', { skip: !built && 'build/wasm-debug/tests/web
     assert.equal(burst.closeCode, 1005);
   });
 
+  test('a handler replaced inside its own call, then the new one destroys the socket', async () => {
+    const mark = h.server.log.length;
+    const report = await runLifetimeScenario(h.page, 'replace_handler_in_message', '/burst');
+    assert.ok(report.ok, report.detail);
+    await drain(h, h.page, h.server.log.slice(mark).find((e) => e.path === '/burst'));
+  });
+
   test('destroyed inside its open handler', async () => {
     const mark = h.server.log.length;
     const report = await runLifetimeScenario(h.page, 'destroy_in_open', '/burst');

@@ -1,9 +1,9 @@
 // Round trips through /echo, which answers every message with a frame of the
 // same type. Payloads are written as JS expressions evaluated in the page, so
 // the exact same value is sent by both implementations.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, text, binary } from './harness.js';
+import { describeEachEntry, text, binary } from './harness.js';
 import { ENGINE } from './browsers.js';
 
 const MiB = 1024 * 1024;
@@ -40,8 +40,7 @@ const textFrame = (s) => ({ binary: false, length: Buffer.byteLength(s, 'utf8') 
 const binaryFrame = (length) => ({ binary: true, length });
 const textCase = (name, expr, value) => [name, expr, text(value), textFrame(value)];
 
-describe('messages', () => {
-  const h = useBrowser();
+describeEachEntry('messages', (h) => {
 
   test('text: ASCII and the empty string', async () => {
     await checkEcho(h, [

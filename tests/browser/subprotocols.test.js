@@ -1,7 +1,7 @@
 // Subprotocol negotiation: what the server is offered, what `protocol` says.
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './harness.js';
+import { describeEachEntry } from './harness.js';
 import { connectionFailedLog, ENGINE } from './browsers.js';
 
 // Opens `path` offering `protocols` and reports `protocol` before open, after
@@ -18,8 +18,7 @@ async function negotiate({ ctor, h, arg: { path, protocols } }) {
 
 const offeredAndSelected = (native) => [native.server[0].offeredProtocols, native.server[0].selectedProtocol];
 
-describe('subprotocols', () => {
-  const h = useBrowser();
+describeEachEntry('subprotocols', (h) => {
 
   test('the offered list reaches the server in order and the selected one shows in protocol', async () => {
     const { native, wasm } = await h.both(negotiate, { path: '/protocol?select=chat.v1', protocols: ['chat.v2', 'chat.v1', 'x-debug'] });

@@ -63,6 +63,10 @@ async function openPage(pages, nickname, via, params = {}) {
       if (detail.code === 'missed_messages') window.__missed += Number.parseInt(detail.message, 10);
     });
     window.chat.addEventListener('close', ({ detail }) => window.__closes.push(detail.code));
+    window.__trace = [];
+    for (const type of ['open', 'close', 'error']) {
+      window.chat.addEventListener(type, ({ detail }) => window.__trace.push([type, window.__got.length, detail?.code ?? '', detail?.message ?? '']));
+    }
   });
   return chat.page;
 }
@@ -149,12 +153,15 @@ test('SIGKILL of the instance holding a sender and a receiver during a 1,000-mes
   await instances[0].restart();
 });
 
-// Not yet in WebKit: in the first three-engine run its page saw no 1012 after
-// Redis came back, and the next test's page then stayed in 1006 reconnections
-// (cause not found yet; Chromium and Firefox pass both).
-const WEBKIT_OPEN = ENGINE === 'webkit' && 'WebKit: no 1012 seen after the Redis restart, then 1006 reconnections (under investigation)';
+// WebKitGTK's own WebSocket reports every close the server starts over TLS as
+// 1006 (wasClean false), whatever code the server's Close frame carried: seen
+// with a bare `ws` server over https too, with no nginx and no wasmchat code
+// in the way, while Chromium and Firefox report the code. So over wss:// a
+// WebKit page cannot tell 1012 or 1013 from a lost connection; it reconnects
+// all the same, which is what these tests are about.
+const serverClose = (code) => (ENGINE === 'webkit' ? 1006 : code);
 
-test('Redis restarted (empty): a message typed meanwhile waits (unavailable), then arrives once in the new session', { skip: WEBKIT_OPEN }, async (t) => {
+test('Redis restarted (empty): a message typed meanwhile waits (unavailable), then arrives once in the new session', async (t) => {
   const pages = pagesFor(t, browser);
   const alice = await openPage(pages, 'alice', 1);
   const bob = await openPage(pages, 'bob', 2);
@@ -177,12 +184,13 @@ test('Redis restarted (empty): a message typed meanwhile waits (unavailable), th
     throw error;
   }
   assert.deepEqual((await got(bob)).filter((m) => m.text === 'typed while Redis was down').map((m) => m.seq), [1]);
-  assert.ok((await bob.evaluate(() => window.__closes)).includes(1012));
+  const bobCloses = await bob.evaluate(() => window.__closes);
+  assert.ok(bobCloses.includes(serverClose(1012)), `bob was closed with 1012 (new session), saw ${JSON.stringify(bobCloses)}`);
   pages.assertClean(EXPECTED_ERRORS);
 });
 
 
-test('a slow consumer is cut with 1013 and resumes from its seq: nothing twice, every gap reported exactly', { skip: WEBKIT_OPEN }, async (t) => {
+test('a slow consumer is cut with 1013 and resumes from its seq: nothing twice, every gap reported exactly', async (t) => {
   // Dave's link (a TCP proxy in front of nginx) stops carrying what the
   // server sends, while a flood of 8 KB messages goes through instance 2.
   const link = await startTcpProxy({ targetPort: proxy.port });
@@ -205,7 +213,7 @@ test('a slow consumer is cut with 1013 and resumes from its seq: nothing twice, 
   }));
   const flood = flooders.length * ROUNDS * PER_BATCH;
   link.resumeReplies();
-  await waitGot(dave, () => window.__closes.includes(1013) && window.chat.state === 'open');
+  await waitGot(dave, (cut) => window.__closes.includes(cut) && window.chat.state === 'open', serverClose(1013));
   flooders[0].send(JSON.stringify({ type: 'say', id: 'final', text: 'final' }));
   await waitGot(dave, () => window.__got.some((m) => m.text === 'final'));
   const record = (await got(dave)).filter((m) => m.text !== 'final');
@@ -214,7 +222,8 @@ test('a slow consumer is cut with 1013 and resumes from its seq: nothing twice, 
   t.diagnostic(`flood of ${flood} messages (${(flood * 8000 / 2 ** 20).toFixed(1)} MiB); dave cut with 1013, ` +
     `shown ${record.length}, reported missed ${missed} (history ${CHAT_OPTIONS.historySize})`);
   // What the welcome's history could not cover is reported, to the message.
-  seqs.forEach((s, i) => i === 0 || assert.ok(s > seqs[i - 1], 'strictly increasing seq: nothing twice'));
+  const backwards = seqs.findIndex((s, i) => i > 0 && s <= seqs[i - 1]);
+  assert.equal(backwards, -1, `strictly increasing seq, nothing twice: ${JSON.stringify(seqs.slice(Math.max(0, backwards - 3), backwards + 3))} at ${backwards}; ${JSON.stringify(await dave.evaluate(() => window.__trace))}`);
   assert.equal(record.length + missed, flood, 'every flood message shown or reported missed');
   assert.equal(seqs.at(-1) - seqs[0] + 1, flood, 'from the first to the last');
   pages.assertClean(EXPECTED_ERRORS);

@@ -28,30 +28,6 @@ using nlohmann::json;
 
 namespace detail {
 
-/// Nesting depth of `frame` counted over brackets outside strings; stops
-/// counting once past `max_nesting`.
-inline std::size_t nesting_depth(std::string_view frame) noexcept {
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : frame) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > max_nesting) break;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 /// Field readers: empty when the field is missing or of another type.
 inline std::optional<std::string> text_field(const json& object, const char* key) {
   const auto it = object.find(key);

@@ -263,20 +263,23 @@ TEST_CASE("a server error naming our message marks it failed") {
   Session s;
   s.open_v1();
   const auto id = s.send("spam");
-  s.socket().receive_text(R"({"type":"error","code":"rate_limited","message":"slow down","id":")" + id + R"("})");
+  s.socket().receive_text(R"({"type":"error","code":"too_long","message":"too long","id":")" + id + R"("})");
   CHECK(s.states_of(id).back() == DeliveryState::failed);
-  CHECK(s.all<OwnMessageChanged>().back().reason == "rate_limited");
-  CHECK(s.all<ErrorOccurred>().back().code == "rate_limited");
+  CHECK(s.all<OwnMessageChanged>().back().reason == "too_long");
+  CHECK(s.all<ErrorOccurred>().back().code == "too_long");
   CHECK(s.client->outbox_size() == 0);
 }
 
-TEST_CASE("unavailable: the message stays in the outbox and is sent again, with its id, after reconnectMinDelay") {
+TEST_CASE("unavailable and rate_limited: the message stays in the outbox and is sent again, with its id, after reconnectMinDelay") {
+  std::string code = "unavailable";
+  SUBCASE("unavailable") {}
+  SUBCASE("rate_limited") { code = "rate_limited"; }
   Session s;
   s.open_v1();
   const auto id = s.send("kept");
   REQUIRE(s.socket().sent.size() == 1);
-  s.socket().receive_text(R"({"type":"error","code":"unavailable","message":"storage away","id":")" + id + R"("})");
-  CHECK(s.all<ErrorOccurred>().back().code == "unavailable");
+  s.socket().receive_text(R"({"type":"error","code":")" + code + R"(","message":"not now","id":")" + id + R"("})");
+  CHECK(s.all<ErrorOccurred>().back().code == code);
   CHECK(s.states_of(id).back() != DeliveryState::failed);
   CHECK(s.client->outbox_size() == 1);
   s.send("behind it");  // waits too, behind the first

@@ -18,6 +18,7 @@ after(() => pkg?.cleanup());
 const EXPECTED_FILES = [
   'LICENSE', 'README.md', 'package.json',
   'dist/index.d.ts', 'dist/index.js', 'dist/wasmchat.single.js', 'dist/wasmchat.wasm',
+  'dist/websocket.d.ts', 'dist/websocket.js', 'dist/wasmchat-websocket.wasm',
 ];
 
 test('npm pack ships dist/, README.md and LICENSE, nothing else (sizes reported)', (t) => {
@@ -65,7 +66,8 @@ test('every relative import and the wasm URL in the installed dist resolve insid
     }
   };
   visit(path.join(dist, 'index.js'));
-  // The entry's graph is every shipped module but the single-file build: no
+  visit(path.join(dist, 'websocket.js'));
+  // The entries' graphs are every shipped module but the single-file build: no
   // file is shipped unused, none is missing.
   const modules = fs.readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'wasmchat.single.js');
   assert.deepEqual([...seen].map((f) => path.relative(dist, f)).sort(), modules.sort());

@@ -18,7 +18,7 @@ let pkg;
 before(async () => {
   pkg = await packAndInstall();
   fs.mkdirSync(path.join(pkg.project, 'src'));
-  for (const file of ['main.ts', 'drop-in.ts']) {
+  for (const file of ['main.ts', 'drop-in.ts', 'websocket-entry.ts']) {
     fs.copyFileSync(path.join(here, 'consumer', file), path.join(pkg.project, 'src', file));
   }
 });
@@ -98,6 +98,17 @@ test(`${compiler}: the types reject misuse without @ts-expect-error (the check r
   assert.match(errors[1], /^\(4,.*'id'/, 'id exists only once ok is narrowed');
   assert.match(errors[2], /^\(5,.*'from'/, 'from exists only on messages that are not own');
   assert.match(errors[3], /^\(6,/, 'send takes no number');
+});
+
+// exports["./websocket"].types: the transport-only entry's declarations.
+test(`${compiler}: wasmchat/websocket's types: WasmWebSocket and ready, no chat (consumer/websocket-entry.ts)`, async (t) => {
+  for (const moduleResolution of ['bundler', 'node16']) {
+    const config = writeTsconfig(`tsconfig.websocket.${moduleResolution}.json`, moduleResolution, ['src/websocket-entry.ts']);
+    const { code, output } = await tsc(compiler, '-p', config, '--strict', '--noEmit', '--listFiles');
+    assert.equal(code, 0, output);
+    assert.ok(output.split('\n').includes(path.join(pkg.installed, 'dist', 'websocket.d.ts')), `dist/websocket.d.ts checked (${moduleResolution})`);
+    t.diagnostic(`${moduleResolution}: ok`);
+  }
 });
 
 // `const socket: WebSocket = new WasmWebSocket(url)`, handlers with `this`,

@@ -107,6 +107,22 @@ EMSCRIPTEN_KEEPALIVE void destroy_in_close(const char* echo_url) {
   });
 }
 
+/// A handler that replaces itself (on_event) inside its own call keeps running
+/// with its captures intact; the new one gets the next events.
+EMSCRIPTEN_KEEPALIVE void replace_handler_in_message(const char* burst_url) {
+  Scenario& s = start("replace_handler_in_message");
+  s.connect(burst_url);
+  if (!s.socket) return;
+  const std::string label(64, 'x');  // a capture the running handler reads after replacing itself
+  s.socket->on_event([&s, label](const WebSocketEvent& event) {
+    if (!std::holds_alternative<wasmchat::MessageEvent>(event)) return;
+    s.socket->on_event([&s](const WebSocketEvent& next) {
+      if (std::holds_alternative<wasmchat::MessageEvent>(next)) s.destroy();
+    });
+    if (label != std::string(64, 'x')) s.finish(false, "the replaced handler's captures are gone");
+  });
+}
+
 /// Invalid arguments must be rejected in C++, before websocket.h (where the
 /// browser's exception would unwind through wasm without destructors): no
 /// handle may be consumed by them.
