@@ -2,8 +2,9 @@
 // core decides what to show and when; this file only converts arguments and
 // re-dispatches its events.
 import {
-  wasm, loadWasm, registerSink, unregisterSink, readBatch, throwMisuse, writeString,
+  wasm, loadWasm, registerSink, unregisterSink, throwMisuse, writeString,
 } from './module.js';
+import { readBatch } from './event-batch.js';
 import { closeArguments } from './wasm-websocket.js';
 import { networkOnline, watchNetwork } from './network-status.js';
 import { OutboxStore, storeName, storeKey } from './outbox-store.js';
@@ -31,7 +32,7 @@ export class ChatClient extends EventTarget {
     const { server, ...fixed } = options;
     const provider = typeof server === 'function' ? server : null;
     this.#provider = provider;
-    this.#sinkId = registerSink({ chatEvents: (batch) => this.#handle(batch) });
+    this.#sinkId = registerSink({ chatEvents: (pointer) => this.#call(pointer) });
     const [at, length] = writeString(JSON.stringify(provider ? fixed : options));
     const created = readBatch(
       wasm._wasmchat_chat_create(at, length, this.#sinkId, networkOnline() ? 1 : 0, provider ? 1 : 0));
@@ -73,7 +74,7 @@ export class ChatClient extends EventTarget {
     return batch.result;
   }
 
-  /** The batch a call into the chat returned (at `pointer`), handled. */
+  /** The batch at `pointer` (a call's return value, or handed over by C++), handled. */
   #call(pointer) { return this.#handle(readBatch(pointer)); }
 
   // The crossing for `server` given as a function (C++ asks, JS answers,

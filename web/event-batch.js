@@ -1,7 +1,9 @@
 // Reads the batches through which the C++ chat reports (src/chat/event_batch.hpp:
 // the layout, and the one table of each record's fields). The decoder is built
 // from the layout the module describes (wasmchat_chat_layout), by interpreting
-// it: no generated code, so strict CSP pages keep working.
+// it: no generated code, so strict CSP pages keep working. Imported by the
+// chat only, so that the wasmchat/websocket entry does not carry it.
+import { wasm } from './module.js';
 
 // ignoreBOM: a leading U+FEFF is text, not a byte-order mark to drop.
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -44,12 +46,12 @@ function recordReader({ type, class: kind, fields }) {
 }
 
 /**
- * A function that reads the batch at `pointer` in `heap` (Uint8Array) into
+ * Builds a function that reads the batch at `pointer` in `heap` (Uint8Array) into
  * `{ events, result, requests }`: everything is decoded (the text with one
  * TextDecoder call) before anything is dispatched, so listeners may call into
  * the chat again. `layout` is the JSON of describe_batch_layout().
  */
-export function batchReader(layout) {
+function batchReader(layout) {
   const readers = [];
   for (const record of JSON.parse(layout).records) readers[record.tag] = recordReader(record);
   return (heap, pointer) => {
@@ -70,4 +72,20 @@ export function batchReader(layout) {
     }
     return batch;
   };
+}
+
+let readChatBatch = null;
+
+/**
+ * The chat batch at `pointer` in the module's heap, read whole:
+ * `{ events, result, requests, handle? }`. To be called before the next call
+ * into the chat, which reuses the buffer.
+ */
+export function readBatch(pointer) {
+  const heap = wasm.HEAPU8;
+  if (!readChatBatch) {
+    const layout = wasm._wasmchat_chat_layout();  // NUL-terminated
+    readChatBatch = batchReader(decoder.decode(heap.subarray(layout, heap.indexOf(0, layout))));
+  }
+  return readChatBatch(heap, pointer);
 }

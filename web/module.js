@@ -6,7 +6,6 @@
 // project) cannot carry it.
 import createWasmchatModule from './wasmchat.js';
 import { wasmBinary } from './wasm-binary.js';
-import { batchReader } from './event-batch.js';
 
 // The engine's own WebSocket, taken before the page can replace the global
 // with WasmWebSocket; the glue connects with it (src/websocket/browser_websocket.js).
@@ -45,7 +44,7 @@ const sink = {
     pendingRejection = new DOMException(readString(message, messageLength), readString(name, nameLength));
   },
   string: (text, length) => { pendingString = readString(text, length); },
-  chatEvents: (id, batch) => sinks.get(id)?.chatEvents(readBatch(batch)),
+  chatEvents: (id, batch) => sinks.get(id)?.chatEvents(batch),  // a pointer: web/event-batch.js reads it
 };
 
 /** The instantiated module (exports `_wasmchat_*`, `HEAPU8`), once loaded. */
@@ -148,21 +147,6 @@ export function throwMisuse({ name, message }, context) {
   const text = `Failed to ${context}: ${message}`;
   // TypeError is an ECMAScript error, not a DOMException, in the browser too.
   throw name === 'TypeError' ? new TypeError(text) : new DOMException(text, name);
-}
-
-let readChatBatch = null;
-
-/**
- * The chat batch at `pointer` (src/chat/event_batch.hpp), read whole:
- * `{ events, result, requests, handle? }`. Valid to call only before the
- * next call into the chat.
- */
-export function readBatch(pointer) {
-  if (!readChatBatch) {
-    const layout = wasm._wasmchat_chat_layout();  // NUL-terminated
-    readChatBatch = batchReader(readString(layout, heap().indexOf(0, layout) - layout));
-  }
-  return readChatBatch(heap(), pointer);
 }
 
 // One reusable scratch area for arguments: sends do not allocate per message.
