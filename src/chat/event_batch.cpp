@@ -26,14 +26,16 @@ const std::array<std::string_view, N>& names_of() {
   return names;
 }
 
-const std::array<std::string_view, 2> network_names{"offline", "online"};
+/// StatusChanged::network_online in words, as index.d.ts's NetworkState.
+enum class Network { offline, online };
+std::string_view to_string(Network network) noexcept { return network == Network::online ? "online" : "offline"; }
 
 }  // namespace
 
 // The one definition of each record: its fields in order, with their JS
 // names and kinds. The writer and the layout description both walk these.
 template <class V> void fields(const Opened& e, V& v) {
-  v.choice("mode", static_cast<std::uint8_t>(e.mode), names_of<Mode, 3>());
+  v.template choice<Mode, 3>("mode", e.mode);
   v.string("name", e.name);
 }
 template <class V> void fields(const Received& e, V& v) {
@@ -48,15 +50,15 @@ template <class V> void fields(const OwnMessageChanged& e, V& v) {
   v.constant("own", true);
   v.string("id", e.id);
   v.string("text", e.text);
-  v.choice("state", static_cast<std::uint8_t>(e.state), names_of<DeliveryState, 4>());
+  v.template choice<DeliveryState, 4>("state", e.state);
   v.string("reason", e.reason);
 }
 template <class V> void fields(const StatusChanged& e, V& v) {
-  v.choice("state", static_cast<std::uint8_t>(e.state), names_of<ConnectionState, 6>());
-  v.choice("mode", static_cast<std::uint8_t>(e.mode), names_of<Mode, 3>());
+  v.template choice<ConnectionState, 6>("state", e.state);
+  v.template choice<Mode, 3>("mode", e.mode);
   v.string("name", e.name);
   v.number("online", e.online);
-  v.choice("network", e.network_online ? 1 : 0, network_names);
+  v.template choice<Network, 2>("network", e.network_online ? Network::online : Network::offline);
 }
 template <class V> void fields(const ErrorOccurred& e, V& v) {
   v.string("code", e.code);
@@ -71,7 +73,7 @@ template <class V> void fields(const Closed& e, V& v) {
 template <class V> void fields(const Drained&, V&) {}
 template <class V> void fields(const SendAccepted& e, V& v) { v.string("id", e.id); }
 template <class V> void fields(const SendRejected& e, V& v) {
-  v.choice("reason", static_cast<std::uint8_t>(e.reason), names_of<SendFailure, 5>());
+  v.template choice<SendFailure, 5>("reason", e.reason);
   v.string("message", e.message);
 }
 template <class V> void fields(const CallRejected& e, V& v) {
@@ -118,9 +120,9 @@ struct EventBatch::Writer {
   }
   [[gnu::noinline]] void f64(double value) { put(batch.records_, &value, sizeof value); }
   void boolean(std::string_view, bool value) { batch.records_.push_back(value ? 1 : 0); }
-  template <std::size_t N>
-  void choice(std::string_view, std::uint8_t index, const std::array<std::string_view, N>&) {
-    batch.records_.push_back(index);
+  template <class Enum, std::size_t N>
+  void choice(std::string_view, Enum value) {
+    batch.records_.push_back(static_cast<std::uint8_t>(value));
   }
   void constant(std::string_view, bool) {}
   [[gnu::noinline]] void string(std::string_view, std::string_view text) {
@@ -160,11 +162,11 @@ struct Describer {
   [[gnu::noinline]] void number(std::string_view name, std::uint64_t) { field(name, "number"); out.end_object(); }
   [[gnu::noinline]] void nullable(std::string_view name, const std::optional<Millis>&) { field(name, "nullable"); out.end_object(); }
   [[gnu::noinline]] void boolean(std::string_view name, bool) { field(name, "boolean"); out.end_object(); }
-  template <std::size_t N>
-  [[gnu::noinline]] void choice(std::string_view name, std::uint8_t, const std::array<std::string_view, N>& values) {
+  template <class Enum, std::size_t N>
+  [[gnu::noinline]] void choice(std::string_view name, Enum) {
     field(name, "choice");
     out.key("values").begin_array();
-    for (const auto value : values) out.string(value);
+    for (const auto value : names_of<Enum, N>()) out.string(value);
     out.end_array().end_object();
   }
   [[gnu::noinline]] void constant(std::string_view name, bool value) {
