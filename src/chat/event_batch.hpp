@@ -1,8 +1,9 @@
 // The bytes through which chat events and call results cross from C++ to JS:
 // one batch per call (or per socket callback, or per timer), one reusable
 // buffer per chat. Pure C++; the JS reader (web/event-batch.js) builds its
-// decoder from describe_batch_layout(), so each record's shape is defined once,
-// by the fields() functions in event_batch.cpp.
+// decoder from the layout the module exports (batch_layout(), which a unit
+// test keeps equal to describe_batch_layout()), so each record's shape is
+// defined once, by the fields() functions in event_batch.cpp.
 //
 // Layout, little-endian:
 //   u32 records_bytes, u32 text_bytes, records (records_bytes), text (text_bytes)
