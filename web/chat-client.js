@@ -2,8 +2,9 @@
 // core decides what to show and when; this file only converts arguments and
 // re-dispatches its events.
 import {
-  wasm, loadWasm, registerSink, unregisterSink, takeString, check, writeString,
+  wasm, loadWasm, registerSink, unregisterSink, throwMisuse, writeString,
 } from './module.js';
+import { readBatch } from './event-batch.js';
 import { closeArguments } from './wasm-websocket.js';
 import { networkOnline, watchNetwork } from './network-status.js';
 import { OutboxStore, storeName, storeKey } from './outbox-store.js';
@@ -30,16 +31,22 @@ export class ChatClient extends EventTarget {
     if (token !== constructing) throw new TypeError('Illegal constructor: use createChatClient()');
     const { server, ...fixed } = options;
     const provider = typeof server === 'function' ? server : null;
-    this.#sinkId = registerSink({
-      chatEvent: (event) => this.#dispatch(event),
-      urlRequest: (request) => this.#askProvider(provider, request),
-    });
+    this.#provider = provider;
+    this.#sinkId = registerSink({ chatEvents: (pointer) => this.#call(pointer) });
     const [at, length] = writeString(JSON.stringify(provider ? fixed : options));
-    const pointer = wasm._wasmchat_chat_create(at, length, this.#sinkId, networkOnline() ? 1 : 0, provider ? 1 : 0);
-    if (!pointer) unregisterSink(this.#sinkId);
-    this.#pointer = check(pointer, "construct 'ChatClient'");
-    destroyer.register(this, pointer);
-    this.#unwatchNetwork = watchNetwork((online) => wasm._wasmchat_chat_set_network_online(this.#pointer, online ? 1 : 0));
+    const created = readBatch(
+      wasm._wasmchat_chat_create(at, length, this.#sinkId, networkOnline() ? 1 : 0, provider ? 1 : 0));
+    if (created.result?.type === 'rejected') {
+      unregisterSink(this.#sinkId);
+      wasm._wasmchat_chat_destroy(created.handle);
+      throwMisuse(created.result, "construct 'ChatClient'");
+    }
+    this.#pointer = created.handle;
+    destroyer.register(this, created.handle);
+    this.#handle(created);
+    this.#unwatchNetwork = watchNetwork((online) => {
+      this.#call(wasm._wasmchat_chat_set_network_online(this.#pointer, online ? 1 : 0));
+    });
     if (outboxStore) {
       this.#outboxStore = outboxStore;
       // Stored messages are restored now, before anything can arrive, but
@@ -54,6 +61,21 @@ export class ChatClient extends EventTarget {
       else setTimeout(() => this.#releaseHeld(), 0);
     }
   }
+
+  #provider;
+
+  /**
+   * Dispatches a batch's events and serves its URL requests; returns its
+   * result record (null: the call succeeded and has nothing to say).
+   */
+  #handle(batch) {
+    for (const event of batch.events) this.#dispatch(event);
+    for (const { request } of batch.requests) this.#askProvider(this.#provider, request);
+    return batch.result;
+  }
+
+  /** The batch at `pointer` (a call's return value, or handed over by C++), handled. */
+  #call(pointer) { return this.#handle(readBatch(pointer)); }
 
   // The crossing for `server` given as a function (C++ asks, JS answers,
   // src/bindings/chat_bindings.cpp): the function is called outside the
@@ -75,7 +97,7 @@ export class ChatClient extends EventTarget {
     }
     if (!this.#pointer) return;
     const [at, length] = writeString(text);
-    wasm._wasmchat_chat_provide_url(this.#pointer, request, ok, at, length);
+    this.#call(wasm._wasmchat_chat_provide_url(this.#pointer, request, ok, at, length));
   }
 
   #held = null;
@@ -96,9 +118,7 @@ export class ChatClient extends EventTarget {
 
   #restore(id, text) {
     const [at, length] = writeString(`${id}\n${text}`);
-    let ok = 0;
-    const refusal = takeString(() => { ok = wasm._wasmchat_chat_restore(this.#pointer, at, length); });
-    return ok ? null : refusal;
+    return this.#call(wasm._wasmchat_chat_restore(this.#pointer, at, length));  // null, or `refused`
   }
 
   /**
@@ -110,17 +130,15 @@ export class ChatClient extends EventTarget {
   send(text) {
     if (arguments.length < 1) throw new TypeError(`Failed to ${SEND}: 1 argument required, but only 0 present.`);
     const [at, length] = writeString(String(text));
-    let ok = 0;
-    const result = takeString(() => { ok = wasm._wasmchat_chat_send(this.#pointer, at, length); });
-    if (ok) return { ok: true, id: result };
-    const [reason, message] = result.split('\n');
-    return { ok: false, reason, message };
+    const result = this.#call(wasm._wasmchat_chat_send(this.#pointer, at, length));
+    if (result.type === 'sent') return { ok: true, id: result.id };
+    return { ok: false, reason: result.reason, message: result.message };
   }
 
   /** Asks the server for a nickname now and after every reconnection. */
   setNickname(name) {
     const [at, length] = writeString(String(name));
-    wasm._wasmchat_chat_set_nickname(this.#pointer, at, length);
+    this.#call(wasm._wasmchat_chat_set_nickname(this.#pointer, at, length));
   }
 
   /** Closes for good (no reconnection). Same code/reason rules as WebSocket.close(). */
@@ -128,7 +146,8 @@ export class ChatClient extends EventTarget {
     const pointer = this.#pointer;
     const given = closeArguments(arguments);
     const [at, length] = writeString(given.reason);
-    check(wasm._wasmchat_chat_close(pointer, given.code, at, length), CLOSE);
+    const rejected = this.#call(wasm._wasmchat_chat_close(pointer, given.code, at, length));
+    if (rejected) throwMisuse(rejected, CLOSE);
   }
 
   /** The current socket's readyState (0-3; 3 between connections). */

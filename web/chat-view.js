@@ -10,9 +10,10 @@ export const DEFAULT_MAX_MESSAGES = 500;
 
 /**
  * Wires `root` (a Document or ShadowRoot holding the markup) to `client`.
- * New lines are added once per animation frame, however many messages
- * arrived, and only the newest `maxMessages` lines stay in the DOM, so a
- * burst never blocks the page. Returns a function that unbinds it.
+ * New lines, state changes of own lines and the status fields are written
+ * once per animation frame, however many messages arrived, and only the
+ * newest `maxMessages` lines stay in the DOM, so a burst never blocks the
+ * page. Returns a function that unbinds it.
  */
 export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES } = {}) {
   const $ = (id) => root.querySelector(`#${id}`);
@@ -26,6 +27,13 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
   let pending = [];
   let frame = 0;
   const ownLines = new Map();
+  const pendingStates = new Map();  // own line -> its latest message detail
+  let statusStale = false;
+
+  function schedule() {
+    // Hidden pages get no animation frames; a timer keeps them current.
+    frame ||= document.hidden ? setTimeout(render, 100) : requestAnimationFrame(render);
+  }
 
   function render() {
     frame = 0;
@@ -38,6 +46,12 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
       if (oldest.dataset.id) ownLines.delete(oldest.dataset.id);
       oldest.remove();
     }
+    for (const [div, detail] of pendingStates) {
+      div.dataset.state = detail.state;
+      div.querySelector('.state').textContent = detail.reason ? `${detail.state}: ${detail.reason}` : detail.state;
+    }
+    pendingStates.clear();
+    if (statusStale) showStatus();
   }
 
   function line(className) {
@@ -45,8 +59,7 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
     div.className = className;
     div.setAttribute('part', className.split(' ').map((c) => (c === 'message' ? 'message' : `message-${c}`)).join(' '));
     pending.push(div);
-    // Hidden pages get no animation frames; a timer keeps them current.
-    frame ||= document.hidden ? setTimeout(render, 100) : requestAnimationFrame(render);
+    schedule();
     return div;
   }
 
@@ -59,6 +72,7 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
   }
 
   function showStatus() {
+    statusStale = false;
     $('state').textContent = `${client.state}${client.mode === 'unknown' ? '' : ` (${client.mode})`}`;
     $('ready-state').textContent = readyStates[client.readyState];
     $('buffered-amount').textContent = String(client.bufferedAmount);
@@ -85,8 +99,8 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
       span(div, 'text', detail.text);
       span(div, 'state', '');
     }
-    div.dataset.state = detail.state;
-    div.querySelector('.state').textContent = detail.reason ? `${detail.state}: ${detail.reason}` : detail.state;
+    pendingStates.set(div, detail);
+    schedule();
   };
   const onError = ({ detail }) => { problem.textContent = `${detail.code}: ${detail.message}`; };
   const onClose = ({ detail }) => {
@@ -101,7 +115,11 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
   const onOpen = () => { problem.textContent = ''; };
 
   const listeners = [['message', onMessage], ['error', onError], ['close', onClose], ['open', onOpen]];
-  for (const type of ['status', 'message', 'drain', 'open', 'close']) listeners.push([type, showStatus]);
+  const statusChanged = () => {
+    statusStale = true;
+    schedule();
+  };
+  for (const type of ['status', 'message', 'drain', 'open', 'close']) listeners.push([type, statusChanged]);
   for (const [type, listener] of listeners) client.addEventListener(type, listener);
   const timer = setInterval(showStatus, 250);  // bufferedAmount has no event of its own
   showStatus();

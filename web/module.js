@@ -44,20 +44,8 @@ const sink = {
     pendingRejection = new DOMException(readString(message, messageLength), readString(name, nameLength));
   },
   string: (text, length) => { pendingString = readString(text, length); },
-  chatEvent: (id, json, length) => sinks.get(id)?.chatEvent(JSON.parse(readString(json, length))),
-  chatUrlRequest: (id, request) => sinks.get(id)?.urlRequest(request),
-  // The same `message` events as to_json() would give, from arguments.
-  chatMessage: (sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength) => {
-    sinks.get(sink)?.chatEvent(own
-      ? { type: 'message', own: true, id: readString(id, idLength), text: readString(text, textLength),
-        state: deliveryStates[state], reason: readString(reason, reasonLength) }
-      : { type: 'message', own: false, seq, id: readString(id, idLength), from: readString(from, fromLength),
-        text: readString(text, textLength), time });
-  },
+  chatEvents: (id, batch) => sinks.get(id)?.chatEvents(batch),  // a pointer: web/event-batch.js reads it
 };
-
-/** chat::DeliveryState by its C++ value. */
-const deliveryStates = ['queued', 'sent', 'delivered', 'failed'];
 
 /** The instantiated module (exports `_wasmchat_*`, `HEAPU8`), once loaded. */
 export let wasm = null;
@@ -151,9 +139,14 @@ export function check(result, context) {
   if (result) return result;
   const error = pendingRejection;
   pendingRejection = null;
-  const message = `Failed to ${context}: ${error.message}`;
+  return throwMisuse(error, context);
+}
+
+/** Throws the browser's exception for a misuse: `name` (a DOMException name or TypeError) and `message`. */
+export function throwMisuse({ name, message }, context) {
+  const text = `Failed to ${context}: ${message}`;
   // TypeError is an ECMAScript error, not a DOMException, in the browser too.
-  throw error.name === 'TypeError' ? new TypeError(message) : new DOMException(message, error.name);
+  throw name === 'TypeError' ? new TypeError(text) : new DOMException(text, name);
 }
 
 // One reusable scratch area for arguments: sends do not allocate per message.

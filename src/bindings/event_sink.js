@@ -9,11 +9,8 @@ var WasmchatEventSink = {
   wasmchat_js_close: function(sink, code, wasClean, reason, length) { Module['wasmchatSink'].close(sink, code, wasClean, reason, length); },
   wasmchat_js_reject: function(name, nameLength, message, messageLength) { Module['wasmchatSink'].reject(name, nameLength, message, messageLength); },
   wasmchat_js_string: function(text, length) { Module['wasmchatSink'].string(text, length); },
-  wasmchat_js_chat_event: function(sink, json, length) { Module['wasmchatSink'].chatEvent(sink, json, length); },
-  wasmchat_js_chat_url_request: function(sink, request) { Module['wasmchatSink'].chatUrlRequest(sink, request); },
-  wasmchat_js_chat_message: function(sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength) {
-    Module['wasmchatSink'].chatMessage(sink, own, state, seq, time, id, idLength, from, fromLength, text, textLength, reason, reasonLength);
-  },
+  // One batch of chat events (src/chat/event_batch.hpp) a socket event or a timer produced.
+  wasmchat_js_chat_events: function(sink, batch, length) { Module['wasmchatSink'].chatEvents(sink, batch, length); },
 };
 
 mergeInto(LibraryManager.library, WasmchatEventSink);

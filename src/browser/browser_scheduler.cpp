@@ -36,6 +36,7 @@ void BrowserScheduler::fire(void* raw) {
   auto callback = std::move(pending->callback);
   owner.pending_.erase(pending->id);
   callback();
+  if (owner.after_each_) owner.after_each_();
 }
 
 }  // namespace wasmchat::browser

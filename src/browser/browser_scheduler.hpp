@@ -24,6 +24,9 @@ class BrowserScheduler final : public chat::Scheduler {
   [[nodiscard]] chat::Millis now() const override;
   [[nodiscard]] chat::TimerId schedule(chat::Millis delay, std::function<void()> callback) override;
   void cancel(chat::TimerId id) override;
+  /// Called after each timer callback returned: where a batch of the events
+  /// it produced is handed on (src/bindings/chat_bindings.cpp).
+  void after_each_callback(std::function<void()> hook) { after_each_ = std::move(hook); }
 
  private:
   /// One pending timeout. The JS timeout's userData points here; the entry is
@@ -38,6 +41,7 @@ class BrowserScheduler final : public chat::Scheduler {
 
   chat::TimerId next_id_ = 1;
   std::map<chat::TimerId, std::unique_ptr<Pending>> pending_;
+  std::function<void()> after_each_;
 };
 
 }  // namespace wasmchat::browser

@@ -8,52 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBrowser } from './harness.js';
-
-// Runs in the page before the package is imported.
-function countCrossings() {
-  const counts = { in: {}, out: {} };
-  window.__crossings = counts;
-  const bump = (side, name) => { counts[side][name] = (counts[side][name] || 0) + 1; };
-  const wrap = (side, name, fn) => function counted(...args) { bump(side, name); return fn.apply(this, args); };
-  const wrapImports = (imports) => {
-    const out = {};
-    for (const [module, fields] of Object.entries(imports)) {
-      out[module] = {};
-      for (const [name, value] of Object.entries(fields)) {
-        out[module][name] = typeof value === 'function' ? wrap('out', name, value) : value;
-      }
-    }
-    return out;
-  };
-  const wrapInstance = (instance) => {
-    const exports = {};
-    for (const [name, value] of Object.entries(instance.exports)) {
-      if (typeof value === 'function') exports[name] = wrap('in', name, value);
-      else if (value instanceof WebAssembly.Table) {
-        exports[name] = new Proxy(value, {
-          get(target, key) {
-            if (key === 'get') return (i) => { const f = target.get(i); return f && wrap('in', `table:${i}`, f); };
-            const v = Reflect.get(target, key, target);
-            return typeof v === 'function' ? v.bind(target) : v;
-          },
-        });
-      } else exports[name] = value;
-    }
-    return { exports };
-  };
-  const { instantiate, instantiateStreaming } = WebAssembly;
-  WebAssembly.instantiate = async (source, imports) => {
-    const result = await instantiate.call(WebAssembly, source, wrapImports(imports));
-    return result instanceof WebAssembly.Instance ? wrapInstance(result)
-      : { module: result.module, instance: wrapInstance(result.instance) };
-  };
-  if (instantiateStreaming) {
-    WebAssembly.instantiateStreaming = async (source, imports) => {
-      const result = await instantiateStreaming.call(WebAssembly, source, wrapImports(imports));
-      return { module: result.module, instance: wrapInstance(result.instance) };
-    };
-  }
-}
+import { countCrossings, total } from './crossing-counter.js';
 
 async function countingPage(h) {
   const page = await h.browser.newPage();
@@ -94,8 +49,6 @@ async function echoCounts(page, { expr, count, binaryType }) {
     return { sends, receives, types };
   }, { expr, count, binaryType });
 }
-
-const total = (side) => Object.values(side).reduce((a, b) => a + b, 0);
 
 describe('crossings between JS and wasm', () => {
   const h = useBrowser();
