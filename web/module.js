@@ -32,18 +32,11 @@ export function registerSink(receiver) {
 /** Stops delivering events to sink `id`. */
 export const unregisterSink = (id) => sinks.delete(id);
 
-let pendingString = '';
-let pendingRejection = null;
-
 const sink = {
   open: (id) => sinks.get(id)?.open(),
   message: (id, kind) => sinks.get(id)?.message(kind),  // the data stays in JS: frame().received
   error: (id) => sinks.get(id)?.error(),
   close: (id, code, wasClean, reason, length) => sinks.get(id)?.close(code, !!wasClean, readString(reason, length)),
-  reject: (name, nameLength, message, messageLength) => {
-    pendingRejection = new DOMException(readString(message, messageLength), readString(name, nameLength));
-  },
-  string: (text, length) => { pendingString = readString(text, length); },
   chatEvents: (id, batch) => sinks.get(id)?.chatEvents(batch),  // a pointer: web/event-batch.js reads it
 };
 
@@ -126,20 +119,31 @@ function readString(pointer, length) {
   return length ? decoder.decode(heap().subarray(pointer, pointer + length)) : '';
 }
 
-/** Runs a binding that reports a string through `wasmchat_js_string`, returns it. */
-export function takeString(call) {
-  call();
-  const value = pendingString;
-  pendingString = '';
-  return value;
+/**
+ * Reads the result record a binding returned (src/bindings/websocket_bindings.cpp):
+ * a uint32 `value`, then `count` strings, each a uint32 length and UTF-8
+ * bytes. Valid until the next call into the module, so it is read at once.
+ */
+export function readResult(pointer, count) {
+  const view = new DataView(heap().buffer);
+  const strings = [];
+  let at = pointer + 4;
+  for (let n = 0; n < count; n++) {
+    const length = view.getUint32(at, true);
+    strings.push(readString(at + 4, length));
+    at += 4 + length;
+  }
+  return { value: view.getUint32(pointer, true), strings };
 }
 
-/** Throws the DOMException a failed binding reported (return value 0/null). */
-export function check(result, context) {
-  if (result) return result;
-  const error = pendingRejection;
-  pendingRejection = null;
-  return throwMisuse(error, context);
+/**
+ * For a binding that returns null or a rejection (value 0, then the
+ * exception's name and message): throws the browser's exception for it.
+ */
+export function check(pointer, context) {
+  if (!pointer) return;
+  const { strings: [name, message] } = readResult(pointer, 2);
+  throwMisuse({ name, message }, context);
 }
 
 /** Throws the browser's exception for a misuse: `name` (a DOMException name or TypeError) and `message`. */

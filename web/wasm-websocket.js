@@ -1,7 +1,7 @@
 // WasmWebSocket: the browser's WebSocket API, with its state and validation in
 // C++ (src/websocket/browser_websocket.cpp) and only WebIDL conversions here.
 import {
-  wasm, requireWasm, registerSink, unregisterSink, frame, takeString, check, writeString, writeBytes, encodeUtf8,
+  wasm, requireWasm, registerSink, unregisterSink, frame, readResult, check, throwMisuse, writeString, writeBytes, encodeUtf8,
   encodeRecords,
 } from './module.js';
 import { engine } from './engine.js';
@@ -106,12 +106,16 @@ export class WasmWebSocket extends EventTarget {
     buffer.set(records, urlBytes.length);
     const [at] = writeBytes(buffer);
     const id = registerSink(this.#events());
-    const pointer = wasm._wasmchat_websocket_connect(at, urlBytes.length, at + urlBytes.length, records.length, id);
-    if (!pointer) unregisterSink(id);
-    check(pointer, CONSTRUCT);
+    // The new socket and its resolved URL, or the rejection (value 0).
+    const { value: pointer, strings } =
+      readResult(wasm._wasmchat_websocket_connect(at, urlBytes.length, at + urlBytes.length, records.length, id), 2);
+    if (!pointer) {
+      unregisterSink(id);
+      throwMisuse({ name: strings[0], message: strings[1] }, CONSTRUCT);
+    }
     this.#pointer = pointer;
     this.#sinkId = id;
-    this.#url = takeString(() => wasm._wasmchat_websocket_url(pointer));
+    this.#url = strings[0];
     this.#origin = new URL(this.#url).origin;
     destroyer.register(this, pointer);
   }
@@ -199,8 +203,8 @@ export class WasmWebSocket extends EventTarget {
   #events() {
     return {
       open: () => {
-        this.#protocol = takeString(() => wasm._wasmchat_websocket_protocol(this.#pointer));
-        this.#extensions = takeString(() => wasm._wasmchat_websocket_extensions(this.#pointer));
+        this.#protocol = readResult(wasm._wasmchat_websocket_protocol(this.#pointer), 1).strings[0];
+        this.#extensions = readResult(wasm._wasmchat_websocket_extensions(this.#pointer), 1).strings[0];
         this.dispatchEvent(new Event('open'));
       },
       // The payload never enters wasm memory (WebSocket::leave_data_in_js):

@@ -7,8 +7,6 @@ var WasmchatEventSink = {
   wasmchat_js_message: function(sink, kind) { Module['wasmchatSink'].message(sink, kind); },
   wasmchat_js_error: function(sink) { Module['wasmchatSink'].error(sink); },
   wasmchat_js_close: function(sink, code, wasClean, reason, length) { Module['wasmchatSink'].close(sink, code, wasClean, reason, length); },
-  wasmchat_js_reject: function(name, nameLength, message, messageLength) { Module['wasmchatSink'].reject(name, nameLength, message, messageLength); },
-  wasmchat_js_string: function(text, length) { Module['wasmchatSink'].string(text, length); },
   // One batch of chat events (src/chat/event_batch.hpp) a socket event or a timer produced.
   wasmchat_js_chat_events: function(sink, batch, length) { Module['wasmchatSink'].chatEvents(sink, batch, length); },
 };

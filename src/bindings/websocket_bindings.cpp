@@ -1,12 +1,13 @@
 // C ABI over wasmchat::WebSocket for the JS face (web/wasm-websocket.js).
 // Bindings only: every rule lives in src/websocket/. Nothing here throws;
-// failures are handed to JS through wasmchat_js_reject() and signalled by the
-// return value, so no JS exception ever unwinds through wasm frames.
+// results and failures are return values (result records, below), so no JS
+// exception ever unwinds through wasm frames.
 #include <emscripten/emscripten.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -22,20 +23,37 @@ void wasmchat_js_open(int sink);
 void wasmchat_js_message(int sink, int kind);
 void wasmchat_js_error(int sink);
 void wasmchat_js_close(int sink, int code, int was_clean, const char* reason, std::size_t length);
-void wasmchat_js_reject(const char* name, std::size_t name_length, const char* message, std::size_t message_length);
-void wasmchat_js_string(const char* text, std::size_t length);
 }
 
 namespace {
 
 using wasmchat::WebSocket;
 
-bool report(const wasmchat::Status& status) {
-  if (status) return true;
-  const auto name = wasmchat::to_string(status.error().name);
-  wasmchat_js_reject(name.data(), name.size(), status.error().message.data(), status.error().message.size());
-  return false;
+/// The record a call returns, read by web/module.js readResult(): a uint32
+/// value, then each string as (uint32 length, UTF-8 bytes), little-endian.
+/// Valid until the next call into the module; one buffer for the module is
+/// enough because each call builds its record as it returns and JS reads it
+/// before it calls in again.
+std::string record;
+
+const char* result(std::uint32_t value, std::initializer_list<std::string_view> strings) {
+  record.clear();
+  const auto put = [](std::uint32_t n) { record.append(reinterpret_cast<const char*>(&n), 4); };
+  put(value);
+  for (const auto text : strings) {
+    put(static_cast<std::uint32_t>(text.size()));
+    record.append(text);
+  }
+  return record.data();
 }
+
+/// Value 0, the exception's name and message.
+const char* rejection(const wasmchat::DomError& error) {
+  return result(0, {wasmchat::to_string(error.name), error.message});
+}
+
+/// Null when `status` is fine, else its rejection.
+const char* outcome(const wasmchat::Status& status) { return status ? nullptr : rejection(status.error()); }
 
 /// Protocols arrive as one buffer of (uint32 length, bytes) records, so that
 /// any string, even one with NULs or commas, reaches the C++ validation intact.
@@ -75,49 +93,48 @@ void forward_events(WebSocket& socket, int sink) {
   });
 }
 
-void return_string(const std::string& value) { wasmchat_js_string(value.data(), value.size()); }
-
 }  // namespace
 
 extern "C" {
 
-/// Returns the new socket, or null after rejecting. Events go to `sink`.
-EMSCRIPTEN_KEEPALIVE WebSocket* wasmchat_websocket_connect(const char* url, std::size_t url_length,
-                                                           const char* protocols, std::size_t protocols_length,
-                                                           int sink) {
+/// A result whose value is the new socket and whose string is its resolved
+/// URL, or a rejection (value 0). Events go to `sink`.
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_connect(const char* url, std::size_t url_length,
+                                                            const char* protocols, std::size_t protocols_length,
+                                                            int sink) {
   const auto list = decode_protocols(protocols, protocols_length);
   auto socket = WebSocket::connect(std::string_view(url, url_length), list);
-  if (!socket) {
-    report(socket.error());
-    return nullptr;
-  }
+  if (!socket) return rejection(socket.error());
   forward_events(*socket.value(), sink);
-  return socket.value().release();
+  WebSocket* created = socket.value().release();
+  return result(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(created)), {created->url()});
 }
 
 EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_destroy(WebSocket* socket) { delete socket; }
 
 /// Sends Module.wasmchatFrame.staged (see WebSocket::send_staged): the one
 /// call a send() makes.
-EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_send_staged(WebSocket* socket) { return report(socket->send_staged()); }
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_send_staged(WebSocket* socket) {
+  return outcome(socket->send_staged());
+}
 
 /// For a Blob sent while CONNECTING only: reports the InvalidStateError.
-EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_check_can_send(const WebSocket* socket) {
-  return report(socket->check_can_send());
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_check_can_send(const WebSocket* socket) {
+  return outcome(socket->check_can_send());
 }
 
 /// `code` < 0: no code given.
-EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_close(WebSocket* socket, int code, const char* reason,
-                                                  std::size_t length) {
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_close(WebSocket* socket, int code, const char* reason,
+                                                          std::size_t length) {
   const auto given = code < 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(code));
-  return report(socket->close(given, std::string_view(reason, length)));
+  return outcome(socket->close(given, std::string_view(reason, length)));
 }
 
 /// Checks close(code, reason) without closing (`code` < 0: no code given),
 /// for a close() that has to wait behind sends.
-EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_check_close(int code, const char* reason, std::size_t length) {
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_check_close(int code, const char* reason, std::size_t length) {
   const auto given = code < 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(code));
-  return report(wasmchat::validate_close(given, std::string_view(reason, length)));
+  return outcome(wasmchat::validate_close(given, std::string_view(reason, length)));
 }
 
 EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_ready_state(const WebSocket* socket) {
@@ -129,9 +146,13 @@ EMSCRIPTEN_KEEPALIVE double wasmchat_websocket_buffered_amount(const WebSocket* 
   return static_cast<double>(socket->buffered_amount());
 }
 
-EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_url(const WebSocket* socket) { return_string(socket->url()); }
-EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_protocol(const WebSocket* socket) { return_string(socket->protocol()); }
-EMSCRIPTEN_KEEPALIVE void wasmchat_websocket_extensions(const WebSocket* socket) { return_string(socket->extensions()); }
+/// Results with one string each (url() comes with the connect result).
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_protocol(const WebSocket* socket) {
+  return result(1, {socket->protocol()});
+}
+EMSCRIPTEN_KEEPALIVE const char* wasmchat_websocket_extensions(const WebSocket* socket) {
+  return result(1, {socket->extensions()});
+}
 
 /// 0 = blob, 1 = arraybuffer.
 EMSCRIPTEN_KEEPALIVE int wasmchat_websocket_binary_type(const WebSocket* socket) {
