@@ -105,6 +105,8 @@ WASMCHAT_BATCH_RECORDS(WASMCHAT_TAG)
 #undef WASMCHAT_TAG
 
 void put(std::vector<std::uint8_t>& out, const void* bytes, std::size_t size) {
+  // An empty string_view may hold a null pointer, which memcpy must not get.
+  if (size == 0) return;
   const std::size_t at = out.size();
   out.resize(at + size);
   std::memcpy(out.data() + at, bytes, size);
