@@ -7,26 +7,16 @@
 // rate limit; an unpaced case lifts the limit (1e9/s) so that neither the
 // server's bucket nor our client's pacer takes part, at the same send rate.
 import { startServer } from '../../server/app.js';
-import { openPage } from '../lib/run-page.js';
+import { withSenderAndReceiver } from '../lib/run-page.js';
 import { summary, ratio, percentileSorted } from '../lib/stats.js';
 import { CHAT_IMPLS } from './chat.js';
 
-const anyOf = (...promises) => Promise.race(promises);
 
 async function latencyRun(server, { impl, senders, serverRate, sendRate, durationMs }) {
   const chat = await startServer({ host: '127.0.0.1', port: 0, messagesPerSecond: serverRate });
   try {
     const query = { impl, server: `ws://127.0.0.1:${chat.port}/ws`, senders, rate: sendRate, durationMs };
-    const opened = await Promise.allSettled(['receiver', 'sender'].map((role) =>
-      openPage(server, { path: '/bench/pages/chat-latency.html', query: { ...query, role } })));
-    try {
-      const failed = opened.find((o) => o.status === 'rejected');
-      if (failed) throw failed.reason;
-      const [receiver, sender] = opened.map((o) => o.value);
-      const abort = anyOf(receiver.abort, sender.abort);
-      await receiver.mailbox.waitFor((m) => m.type === 'ready', 30_000, 'the receiver to be ready', { abort });
-      await sender.mailbox.waitFor((m) => m.type === 'ready', 60_000, 'the senders to be connected', { abort });
-      server.signal(sender.mailbox.id, 'go');
+    return await withSenderAndReceiver(server, { path: '/bench/pages/chat-latency.html', query, senderReadyMs: 60_000, senderReady: 'the senders to be connected' }, async ({ receiver, sender, abort }) => {
       let problems = {};
       sender.mailbox.waitFor((m) => { if (m.type === 'problems') problems = m.problems; return false; }, durationMs + 80_000, 'never')
         .catch(() => {});
@@ -36,9 +26,7 @@ async function latencyRun(server, { impl, senders, serverRate, sendRate, duratio
       });
       const sorted = [...latencies].sort((a, b) => a - b);
       return { messages: sorted.length, p50: percentileSorted(sorted, 50), p99: percentileSorted(sorted, 99), max: sorted.at(-1) };
-    } finally {
-      await Promise.all(opened.filter((o) => o.status === 'fulfilled').map((o) => o.value.close()));
-    }
+    });
   } finally {
     await chat.close();
   }

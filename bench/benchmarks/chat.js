@@ -3,7 +3,7 @@
 // limit off; coalescing as the variant says) so that no history or seq
 // carries over; pages run in plain Chromium processes.
 import { startServer } from '../../server/app.js';
-import { withPage, openPage } from '../lib/run-page.js';
+import { withPage, withSenderAndReceiver } from '../lib/run-page.js';
 import { connectInjector } from '../lib/injector.js';
 import { summary, ratio } from '../lib/stats.js';
 import { round } from './transport.js';
@@ -19,7 +19,6 @@ async function withChatServer(body, serverOptions = {}) {
   }
 }
 
-const anyOf = (...promises) => Promise.race(promises);
 
 // --- 3. End to end ------------------------------------------------------------
 
@@ -27,24 +26,13 @@ export async function e2eRun(server, impl, n, timeoutMs, clientOptions = null, s
   return withChatServer(async (wsUrl) => {
     const query = { impl, server: wsUrl, n, timeoutMs, ...(clientOptions && { clientOptions: JSON.stringify(clientOptions) }) };
     // Both Chromiums start at once; the sender waits for the harness's go.
-    const opened = await Promise.allSettled(['receiver', 'sender'].map((role) =>
-      openPage(server, { path: '/bench/pages/chat-e2e.html', query: { ...query, role } })));
-    try {
-      const failed = opened.find((o) => o.status === 'rejected');
-      if (failed) throw failed.reason;
-      const [receiver, sender] = opened.map((o) => o.value);
-      const abort = anyOf(receiver.abort, sender.abort);
-      await receiver.mailbox.waitFor((m) => m.type === 'ready', 30_000, 'the receiver to be ready', { abort });
-      await sender.mailbox.waitFor((m) => m.type === 'ready', 30_000, 'the sender to be ready', { abort });
-      server.signal(sender.mailbox.id, 'go');
+    return withSenderAndReceiver(server, { path: '/bench/pages/chat-e2e.html', query }, async ({ receiver, sender, abort }) => {
       const received = await receiver.mailbox.waitFor((m) => m.type === 'received', timeoutMs + 10_000, `the receiver to get ${n} messages`, { abort });
       const sent = await sender.mailbox.waitFor((m) => m.type === 'sent', 10_000, 'the sender to report', { abort });
       if (!received.lastOk) throw new Error('the last message received was not the last one sent');
       const ms = received.lastAt - sent.startAt;
       return { n, ms, msgsPerSec: n / (ms / 1000), sendMs: round(sent.sendMs, 1), receiveMs: round(received.receiveMs, 1), senderWaits: sent.waits };
-    } finally {
-      await Promise.all(opened.filter((o) => o.status === 'fulfilled').map((o) => o.value.close()));
-    }
+    });
   }, serverOptions);
 }
 

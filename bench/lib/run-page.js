@@ -46,6 +46,29 @@ export async function withPage(server, options, body) {
   }
 }
 
+/**
+ * The two-page benchmarks (chat end to end, chat latency): a receiver and a
+ * sender page of `path` start at once (`query` plus `role`), both must report
+ * ready (the sender within `senderReadyMs`), the sender gets 'go', then
+ * `body({ receiver, sender, abort })` runs (`abort` rejects if either page
+ * dies) and both pages are closed whatever happens.
+ */
+export async function withSenderAndReceiver(server, { path, query, senderReadyMs = 30_000, senderReady = 'the sender to be ready' }, body) {
+  const opened = await Promise.allSettled(['receiver', 'sender'].map((role) => openPage(server, { path, query: { ...query, role } })));
+  try {
+    const failed = opened.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [receiver, sender] = opened.map((o) => o.value);
+    const abort = Promise.race([receiver.abort, sender.abort]);
+    await receiver.mailbox.waitFor((m) => m.type === 'ready', 30_000, 'the receiver to be ready', { abort });
+    await sender.mailbox.waitFor((m) => m.type === 'ready', senderReadyMs, senderReady, { abort });
+    server.signal(sender.mailbox.id, 'go');
+    return await body({ receiver, sender, abort });
+  } finally {
+    await Promise.all(opened.filter((o) => o.status === 'fulfilled').map((o) => o.value.close()));
+  }
+}
+
 const HELLO_MS = 20_000;
 
 const exitReason = (chromium) => chromium.exited.then(({ code, signal }) =>
