@@ -71,6 +71,7 @@ struct Own {
   std::string text;
   DeliveryState last = DeliveryState::queued;
   std::size_t sent_on = 0;  ///< network.opened when last reported sent (0: never)
+  std::size_t sent_after = 0;  ///< retry_refusals_ when last reported sent
   bool final = false;       ///< delivered, failed, or sent in plain mode
   bool on_wire = false;     ///< written to some socket (the server may know it)
 };
@@ -435,9 +436,12 @@ class Session {
   }
 
   json server_error() {
-    static constexpr std::string_view codes[] = {"rate_limited", "too_long", "bad_envelope", "bad_name"};
-    json out{{"type", "error"}, {"code", codes[in_.byte() % 4]}, {"message", "refused"}};
+    static constexpr std::string_view codes[] = {"rate_limited", "too_long", "bad_envelope", "bad_name", "unavailable"};
+    json out{{"type", "error"}, {"code", codes[in_.byte() % 5]}, {"message", "refused"}};
     if (in_.flag()) out["id"] = server_id();
+    // docs/protocol.md: these refuse for now, not the message; the client
+    // sends everything unacknowledged again, on the same connection.
+    if (out["code"] == "unavailable" || (out["code"] == "rate_limited" && out.contains("id"))) ++retry_refusals_;
     return out;
   }
 
@@ -534,8 +538,9 @@ class Session {
     switch (c.state) {
       case DeliveryState::queued: break;
       case DeliveryState::sent: {
-        FUZZ_CHECK(own.last == DeliveryState::queued || own.sent_on < network_.opened,
-                   what + ": sent twice on one connection");
+        FUZZ_CHECK(own.last == DeliveryState::queued || own.sent_on < network_.opened ||
+                       own.sent_after < retry_refusals_,
+                   what + ": sent twice on one connection without a refusal between");
         FUZZ_CHECK(state() == ConnectionState::open, what + ": while " + std::string(to_string(state())));
         // It must really be in the last frame written to the live socket.
         FakeTransport* socket = network_.current();
@@ -545,6 +550,7 @@ class Session {
                        std::to_string(static_cast<int>(socket->state)) + ", user closed: " +
                        (user_closed_ ? "yes" : "no") + ")");
         own.sent_on = network_.opened;
+        own.sent_after = retry_refusals_;
         own.on_wire = true;
         if (client_->mode() == Mode::v1) check_pacing();
         if (client_->mode() == Mode::plain) own.final = true;  // no ack in plain mode
@@ -702,6 +708,7 @@ class Session {
   std::map<std::string, Own> own_;
   std::vector<std::string> own_order_;
   std::size_t delivered_ = 0;
+  std::size_t retry_refusals_ = 0;  ///< unavailable / rate_limited-with-id errors sent so far
   bool sending_ = false;
   std::string sending_text_;
   std::string sent_id_;
