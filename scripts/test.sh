@@ -32,12 +32,17 @@ for file in tests/browser/*.test.js tests/interop/*.test.js tests/package/*.test
   [[ " ${engine_free[*]} " == *" $file "* ]] || browser_files+=("$file")
 done
 IFS=, read -ra engines <<< "${WASMCHAT_BROWSERS:-chromium,firefox,webkit}"
+# Two files at a time within an engine (WASMCHAT_TEST_CONCURRENCY): most of a
+# browser test's time is waiting (handshakes, reconnect delays, timeouts), so
+# two overlap well on two cores; every file starts its own servers on free
+# ports and its own browser, and waits for events with deadlines.
+concurrency="${WASMCHAT_TEST_CONCURRENCY:-2}"
 failed=()
 summary=()
 for engine in "${engines[@]}"; do
   echo "== browser and package tests in $engine (node:test, WASMCHAT_BROWSER=$engine)"
   started=$SECONDS
-  WASMCHAT_BROWSER="$engine" node --test --test-concurrency=1 "${browser_files[@]}" || failed+=("$engine")
+  WASMCHAT_BROWSER="$engine" node --test --test-concurrency="$concurrency" "${browser_files[@]}" || failed+=("$engine")
   summary+=("$engine: $((SECONDS - started)) s")
 done
 echo "== browser and package suites: ${summary[*]}"

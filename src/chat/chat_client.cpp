@@ -10,13 +10,6 @@
 #include "websocket/utf8.hpp"
 
 namespace wasmchat::chat {
-namespace {
-
-/// How many delivered own ids to remember for swallowing late broadcasts.
-constexpr std::size_t remembered_deliveries = 256;
-
-}  // namespace
-
 Result<std::unique_ptr<ChatClient>> ChatClient::create(ChatOptions options, Environment environment,
                                                         Handler handler) {
   std::unique_ptr<ChatClient> client(new ChatClient(std::move(options), std::move(environment), std::move(handler)));
@@ -227,11 +220,10 @@ void ChatClient::on_chat_message(const protocol::ChatMessage& message) {
                                               " messages were sent while this client was away and are lost."});
   }
   // Our own message coming back (live, or in the history after a lost ack):
-  // it is delivered, and already on the page.
-  const bool own = settle_own(message.id, DeliveryState::delivered) ||
-                   std::find(recently_delivered_.begin(), recently_delivered_.end(), message.id) !=
-                       recently_delivered_.end();
-  if (own || observed.replay) return;
+  // it is delivered, and already on the page. Anyone's message already shown
+  // under another seq: a restarted server's copy of a re-sent one.
+  if (settle_own(message.id, DeliveryState::delivered) || observed.replay || shown_.contains(message.id)) return;
+  shown_.add(message.id);
   emit(Received{message.seq, message.id, message.from, message.text, message.time});
 }
 
@@ -377,10 +369,7 @@ void ChatClient::fail_everything_queued(std::string_view reason) {
 
 bool ChatClient::settle_own(std::string_view id, DeliveryState state, std::string reason) {
   if (!outbox_.settle(id)) return false;
-  if (state == DeliveryState::delivered) {
-    recently_delivered_.emplace_back(id);
-    if (recently_delivered_.size() > remembered_deliveries) recently_delivered_.pop_front();
-  }
+  if (state == DeliveryState::delivered) shown_.add(id);
   emit(OwnMessageChanged{std::string(id), {}, state, std::move(reason)});
   flush();  // room in the outbox, and maybe a drain to report
   return true;

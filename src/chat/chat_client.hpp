@@ -22,6 +22,7 @@
 #include "chat/reconnect_policy.hpp"
 #include "chat/scheduler.hpp"
 #include "chat/send_pacer.hpp"
+#include "chat/recent_ids.hpp"
 #include "chat/sequence_tracker.hpp"
 #include "websocket/transport.hpp"
 
@@ -50,6 +51,12 @@ struct Environment {
 class ChatClient {
  public:
   using Handler = std::function<void(const ChatEvent&)>;
+
+  /// How many message ids the client remembers as shown: its own once
+  /// delivered (their broadcast may still come after the ack) and everyone
+  /// else's (a restarted server may broadcast one again, see RecentIds). A
+  /// message with one of them is not shown again.
+  static constexpr std::size_t remembered_ids = 1024;
 
   /// Starts the first attempt (whatever the network's state: it validates
   /// the URL, and a page may reach a loopback or LAN server while the browser
@@ -170,8 +177,7 @@ class ChatClient {
   std::uint64_t max_code_points_ = 0;  // the server's announced text limit; 0 before a welcome
   std::string name_;
   std::uint64_t online_ = 0;
-  // Own ids delivered recently: their broadcast may still arrive after the ack.
-  std::deque<std::string> recently_delivered_;
+  RecentIds shown_{remembered_ids};  // ids on the page: own delivered ones and received ones
   std::string id_prefix_;
   std::uint64_t next_id_ = 1;
   bool batch_ = false;  // the server announced the "batch" feature

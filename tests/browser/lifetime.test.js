@@ -36,7 +36,7 @@ async function drain(h, page, burstEntry) {
   await burstEntry.settled;
   await page.evaluate(async () => {
     const ws = new WebSocket(new URL('/echo', location.href).href.replace(/^http/, 'ws'));
-    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('drain: the /echo WebSocket failed to open')); });
     ws.send('ping');
     await new Promise((resolve) => { ws.onmessage = resolve; });
     ws.close();

@@ -11,6 +11,7 @@
 // OPEN or CLOSING, and closes once; text frames are valid UTF-8 (the browser
 // decodes them); sockets the client closed get a close event later.
 #include <algorithm>
+#include <deque>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -558,6 +559,7 @@ class Session {
       }
       case DeliveryState::delivered:
         ++delivered_;
+        remember_shown(c.id);
         own.final = true;
         break;
       case DeliveryState::failed:
@@ -565,6 +567,11 @@ class Session {
         break;
     }
     own.last = c.state;
+  }
+
+  void remember_shown(const std::string& id) {
+    shown_ids_.push_back(id);
+    if (shown_ids_.size() > ChatClient::remembered_ids) shown_ids_.pop_front();
   }
 
   bool frame_carries(const std::string& frame, const std::string& id, const std::string& text) const {
@@ -602,8 +609,12 @@ class Session {
     FUZZ_CHECK(r.seq > last_shown_seq_, "shown seq " + std::to_string(r.seq) + " after " +
                                             std::to_string(last_shown_seq_) + " in session " + session_);
     last_shown_seq_ = r.seq;
-    // The client remembers its last 256 deliveries to recognise their broadcasts.
-    if (const auto it = own_.find(r.id); it != own_.end() && delivered_ <= 256) {
+    // The client remembers the last ChatClient::remembered_ids ids it showed
+    // (own ones once delivered): none of them is shown again, whatever its seq.
+    const bool remembered = std::find(shown_ids_.begin(), shown_ids_.end(), r.id) != shown_ids_.end();
+    FUZZ_CHECK(!remembered, "message " + r.id + " shown twice (seq " + std::to_string(r.seq) + ")");
+    remember_shown(r.id);
+    if (const auto it = own_.find(r.id); it != own_.end() && delivered_ <= ChatClient::remembered_ids) {
       FUZZ_CHECK(it->second.last != DeliveryState::delivered && !(it->second.on_wire && !it->second.final),
                  "own message " + r.id + " shown as someone else's (" + std::string(name_of(it->second.last)) + ")");
     }
@@ -708,6 +719,7 @@ class Session {
   std::map<std::string, Own> own_;
   std::vector<std::string> own_order_;
   std::size_t delivered_ = 0;
+  std::deque<std::string> shown_ids_;  ///< the last ChatClient::remembered_ids shown or delivered
   std::size_t retry_refusals_ = 0;  ///< unavailable / rate_limited-with-id errors sent so far
   bool sending_ = false;
   std::string sending_text_;

@@ -172,6 +172,19 @@ TEST_CASE("a new server session starts seq again") {
   CHECK(s.texts_shown() == std::vector<std::string>{"old", "new"});
 }
 
+TEST_CASE("a message a restarted server broadcasts again under a new seq is shown once") {
+  // The old server broadcast x-5 and died before the sender's ack left it;
+  // the sender sent x-5 again, and the new server knows nothing of it.
+  Session s;
+  s.open_v1(message(5, "x-5", "once"));
+  s.socket().end(1006, "", false);
+  s.scheduler.advance(1000);
+  s.open_v1(message(1, "x-5", "once"), "s2");
+  s.socket().receive_text(message(2, "x-6", "next"));
+  CHECK(s.texts_shown() == std::vector<std::string>{"once", "next"});
+  CHECK(s.all<ErrorOccurred>().empty());
+}
+
 TEST_CASE("no reconnection after the user's close, a normal close or a policy violation; queued messages fail") {
   for (const int code : {1000, 1008, 4001}) {
     CAPTURE(code);

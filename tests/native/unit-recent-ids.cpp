@@ -1,0 +1,56 @@
+// The ids a chat remembers as shown: bounded, oldest forgotten first.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "chat/recent_ids.hpp"
+
+using wasmchat::chat::RecentIds;
+
+TEST_CASE("recent ids: remembers what was added, nothing else") {
+  RecentIds ids(4);
+  CHECK_FALSE(ids.contains("a-1"));
+  ids.add("a-1");
+  ids.add("b-1");
+  CHECK(ids.contains("a-1"));
+  CHECK(ids.contains("b-1"));
+  CHECK_FALSE(ids.contains("a-2"));
+  CHECK_FALSE(ids.contains(""));
+  CHECK_FALSE(ids.contains("a-1 "));
+}
+
+TEST_CASE("recent ids: when full, the oldest is forgotten first, one per add") {
+  RecentIds ids(3);
+  for (int i = 1; i <= 3; ++i) ids.add("m-" + std::to_string(i));
+  ids.add("m-4");
+  CHECK_FALSE(ids.contains("m-1"));
+  CHECK(ids.contains("m-2"));
+  CHECK(ids.contains("m-4"));
+  ids.add("m-5");
+  ids.add("m-6");
+  CHECK_FALSE(ids.contains("m-2"));
+  CHECK_FALSE(ids.contains("m-3"));
+  for (int i = 4; i <= 6; ++i) CHECK(ids.contains("m-" + std::to_string(i)));
+  for (int i = 7; i <= 100; ++i) ids.add("m-" + std::to_string(i));
+  CHECK(ids.contains("m-98"));
+  CHECK(ids.contains("m-100"));
+  CHECK_FALSE(ids.contains("m-97"));
+}
+
+TEST_CASE("recent ids: ids whose hashes collide are still told apart") {
+  // A known pair with the same 32-bit FNV-1a hash (recent_ids.cpp's), so
+  // that contains() must compare the strings; the REQUIRE keeps it honest
+  // should the hash change.
+  const auto fnv1a = [](const std::string& s) {
+    std::uint32_t h = 2166136261u;
+    for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h;
+  };
+  const std::string first = "costarring", second = "liquid";
+  REQUIRE(fnv1a(first) == fnv1a(second));
+  RecentIds ids(8);
+  ids.add(first);
+  CHECK(ids.contains(first));
+  CHECK_FALSE(ids.contains(second));
+}
