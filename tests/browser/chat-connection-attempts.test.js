@@ -192,7 +192,11 @@ test('connect timeout: a server that accepts and never answers gives connect_tim
     assert.equal(close.code, 1006);
     assert.ok(timeout.at - start.at <= CONNECT_TIMEOUT + 1000,
       `connect_timeout ${Math.round(timeout.at - start.at)} ms after the attempt started (bound ${CONNECT_TIMEOUT + 1000})`);
-    assert.ok(next.at - close.at >= close.reconnectIn - 20, 'the retry waited out the backoff');
+    // The retry timer starts in the C++ close handling, a moment before the
+    // close listener records `at`; on a loaded machine (two test files per
+    // core) that moment has been over 20 ms. Not waiting at all would be 0.
+    assert.ok(next.at - close.at >= close.reconnectIn - 100,
+      `the retry waited out the backoff: ${Math.round(next.at - close.at)} ms after the close, reconnectIn ${close.reconnectIn}`);
   }
   assert.ok(hole.accepted.length >= 3, `the black hole saw ${hole.accepted.length} connections`);
   t.diagnostic(`${ENGINE}: connectTimeout ${CONNECT_TIMEOUT} ms: ${delays.map((d) =>
