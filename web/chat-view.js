@@ -22,12 +22,16 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
   const messages = $('messages');
   const problem = $('problem');
 
-  // Lines created since the last frame, oldest first; own lines by id, so a
-  // state change finds its line even before it is in the DOM.
+  // Lines since the last frame, oldest first, as data: a line's elements are
+  // made only if it is among the newest maxMessages when the frame comes (a
+  // burst of thousands between two frames builds 500, not thousands to drop).
+  // A line is { className, from, text }, and for own lines also id, detail
+  // (the latest state event), then div and stateSpan once built;
+  // own lines by id, so a state change finds its line before it is in the DOM.
   let pending = [];
   let frame = 0;
-  const ownLines = new Map();
-  const pendingStates = new Map();  // own line -> its latest message detail
+  const ownLines = new Map();  // id -> own line; `.div` once it is in the DOM
+  const stateChanged = new Set();  // own lines in the DOM whose state changed since the last frame
   let statusStale = false;
 
   function schedule() {
@@ -37,8 +41,10 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
 
   function render() {
     frame = 0;
+    const first = Math.max(0, pending.length - maxMessages);
+    for (let i = 0; i < first; i++) if (pending[i].id) ownLines.delete(pending[i].id);  // never shown
     const fragment = document.createDocumentFragment();
-    for (let i = pending.length - 1; i >= 0; i--) fragment.append(pending[i]);  // newest on top
+    for (let i = pending.length - 1; i >= first; i--) fragment.append(build(pending[i]));  // newest on top
     pending = [];
     messages.prepend(fragment);
     while (messages.childElementCount > maxMessages) {
@@ -46,21 +52,29 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
       if (oldest.dataset.id) ownLines.delete(oldest.dataset.id);
       oldest.remove();
     }
-    for (const [div, detail] of pendingStates) {
-      div.dataset.state = detail.state;
-      div.querySelector('.state').textContent = detail.reason ? `${detail.state}: ${detail.reason}` : detail.state;
-    }
-    pendingStates.clear();
+    for (const own of stateChanged) showState(own);
+    stateChanged.clear();
     if (statusStale) showStatus();
   }
 
-  function line(className) {
+  function build(entry) {
     const div = document.createElement('div');
-    div.className = className;
-    div.setAttribute('part', className.split(' ').map((c) => (c === 'message' ? 'message' : `message-${c}`)).join(' '));
-    pending.push(div);
-    schedule();
+    div.className = entry.className;
+    div.setAttribute('part', entry.className.split(' ').map((c) => (c === 'message' ? 'message' : `message-${c}`)).join(' '));
+    if (entry.from) span(div, 'from', entry.from);
+    span(div, 'text', entry.text);
+    if (entry.id) {
+      div.dataset.id = entry.id;
+      entry.div = div;
+      entry.stateSpan = span(div, 'state', '');
+      showState(entry);
+    }
     return div;
+  }
+
+  function showState({ div, stateSpan, detail }) {
+    div.dataset.state = detail.state;
+    stateSpan.textContent = detail.reason ? `${detail.state}: ${detail.reason}` : detail.state;
   }
 
   function span(parent, className, text) {
@@ -83,23 +97,20 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
 
   const onMessage = ({ detail }) => {
     if (!detail.own) {
-      const div = line('message');
-      if (detail.from) span(div, 'from', detail.from);
-      span(div, 'text', detail.text);
+      pending.push({ className: 'message', from: detail.from, text: detail.text });
+      schedule();
       return;
     }
     // Own message: the first event (queued) carries the text, later ones its state.
-    let div = ownLines.get(detail.id);
-    if (!div) {
-      if (!detail.text) return;  // a state change for a line already dropped from the DOM
-      div = line('message own');
-      div.dataset.id = detail.id;
-      ownLines.set(detail.id, div);
-      span(div, 'from', client.name || 'me');
-      span(div, 'text', detail.text);
-      span(div, 'state', '');
+    let own = ownLines.get(detail.id);
+    if (!own) {
+      if (!detail.text) return;  // a state change for a line already dropped
+      own = { className: 'message own', from: client.name || 'me', text: detail.text, id: detail.id, detail };
+      ownLines.set(detail.id, own);
+      pending.push(own);
     }
-    pendingStates.set(div, detail);
+    own.detail = detail;
+    if (own.div) stateChanged.add(own);
     schedule();
   };
   const onError = ({ detail }) => { problem.textContent = `${detail.code}: ${detail.message}`; };
