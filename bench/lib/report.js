@@ -388,10 +388,10 @@ second of tokens when the backlog arrives), so it loses nothing and the retry co
 latency. The receiver page shows every message of the
 others (one \`<li>\` appended) and notes the time from send() to that point on the same clock.
 p50/p99 are nearest rank over all messages of a run.`,
-  render: `A fresh chat server per run; one page: the chat page (\`web/index.html\` and \`page.js\` served by
+  render: `A fresh chat server per run (no slow-consumer bound: the classic page cannot reconnect); one page: the chat page (\`web/index.html\` and \`page.js\` served by
 the bench server with the same static handler as \`startServer\`, so that a probe script can be
 added before \`page.js\`; its WebSocket goes to the chat server's \`/ws\` via \`?server=\`), or the
-classic page (\`bench/pages/classic.html\`, same stylesheet: the browser's WebSocket through
+classic page (\`bench/pages/classic.html\`, same stylesheet but without \`content-visibility\`, which slows its 50,000 lines down: the browser's WebSocket through
 \`bench/plain-chat.js\`, one \`<div>\` per message prepended, text set with \`textContent\`). Once
 the page's chat is open, a \`ws\` client in the harness sends the burst of N \`say\` envelopes as
 fast as the server takes them. The probe (\`bench/pages/chat-probe.js\`) only observes: on every
@@ -401,7 +401,8 @@ The raw numbers also give when the injector had all its acks (the server had wri
 broadcast): when that is close to "last shown", the server, not the page, set the pace.
 Long frames: \`long-animation-frame\` entries over 50 ms (PerformanceObserver) between the
 chat opening and the last message shown, and gaps over 50 ms between consecutive
-\`requestAnimationFrame\` callbacks after the first message appeared. "lines kept" and "nodes
+\`requestAnimationFrame\` callbacks after the first message appeared; "LoAF>50 time" in the raw numbers
+splits the long frames' time into rendering (from \`renderStart\`) and the scripts by invoker. "lines kept" and "nodes
 in #messages" are \`#messages\`' child elements and all its descendant elements at the end.`,
   open: `Playwright (a handful of frames per sample, so DevTools does not matter here), one browser,
 a new browser context (empty HTTP cache, no compiled-code cache) per sample, samples
@@ -545,7 +546,7 @@ is noise. "target" is issue 10 item 5's; "met" compares the ratio of the medians
       results.chatLatency.cases.map((c) => `* ${c.senders} senders${c.paced === false ? ' unpaced' : ''}: ${Object.entries(c.runs).map(([impl, runs]) =>
         `${LATENCY_CHAT_LABELS[impl]}: ${runs.map((r) => (r ? `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}, ${int(r.messages)} msgs` : 'failed')).join(' | ')}`).join('; ')}`).join('\n')) : '',
     results.render ? section('render', '4. Rendering a burst', METHODS.render,
-      rawRuns(results.render.runs, RENDER_LABELS, [['ms', ms, 'last shown'], ['serverDoneMs', ms, 'server had broadcast all'], ['firstShownMs', ms, 'first shown'], ['loafOver50', int, 'LoAF>50'], ['loafMaxMs', ms, 'longest LoAF'], ['rafOver50', int, 'rAF>50'], ['rafMaxMs', ms, 'longest rAF gap'], ['frames', int], ['lines', int], ['nodes', int]])) : '',
+      rawRuns(results.render.runs, RENDER_LABELS, [['ms', ms, 'last shown'], ['serverDoneMs', ms, 'server had broadcast all'], ['firstShownMs', ms, 'first shown'], ['loafOver50', int, 'LoAF>50'], ['loafMaxMs', ms, 'longest LoAF'], ['loafCause', String, 'LoAF>50 time'], ['rafOver50', int, 'rAF>50'], ['rafMaxMs', ms, 'longest rAF gap'], ['frames', int], ['lines', int], ['nodes', int]])) : '',
     results.open ? section('open', '5. Time to open', METHODS.open,
       rawRuns(results.open.runs, OPEN_LABELS, [['navToOpenMs', ms, 'nav→open'], ['docToOpenMs', ms, 'doc→open'], ['navToWelcomeMs', ms, 'nav→welcome']])) : '',
     results.sizes ? section('sizes', '6. Bytes to start a chat', METHODS.sizes,

@@ -16,7 +16,18 @@ const timeoutMs = Number(params.get('timeoutMs') ?? 120_000);
 const loaf = [];
 if (PerformanceObserver.supportedEntryTypes?.includes('long-animation-frame')) {
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) loaf.push({ start: entry.startTime, duration: entry.duration, blocking: entry.blockingDuration });
+    for (const entry of list.getEntries()) {
+      // Where the frame's time went: scripts by what invoked them, and the
+      // rendering at its end (style, layout, paint) from renderStart on.
+      const end = entry.startTime + entry.duration;
+      loaf.push({
+        start: entry.startTime,
+        duration: entry.duration,
+        blocking: entry.blockingDuration,
+        renderMs: entry.renderStart ? end - entry.renderStart : 0,
+        scripts: entry.scripts.map((script) => ({ invoker: script.invoker, duration: script.duration })),
+      });
+    }
   }).observe({ type: 'long-animation-frame', buffered: true });
 }
 
@@ -86,10 +97,28 @@ async function main() {
     loafOver50: inBurst.filter((entry) => entry.duration > 50).length,
     loafTotalMs: inBurst.reduce((sum, entry) => sum + entry.duration, 0),
     loafMaxMs: inBurst.reduce((max, entry) => Math.max(max, entry.duration), 0),
+    loafCause: causeOf(inBurst.filter((entry) => entry.duration > 50)),
     lines: messages.childElementCount,
     nodes: messages.getElementsByTagName('*').length,
     documentNodes: document.getElementsByTagName('*').length,
   });
+}
+
+// The long frames' time, summed: rendering, and the three invokers whose
+// scripts took most (e.g. "WebSocket.onmessage", "FrameRequestCallback").
+function causeOf(entries) {
+  const byInvoker = new Map();
+  for (const entry of entries) {
+    for (const { invoker, duration } of entry.scripts) {
+      const name = invoker.replace(/^(https?:|blob:).*/, 'script');
+      byInvoker.set(name, (byInvoker.get(name) ?? 0) + duration);
+    }
+  }
+  const total = entries.reduce((sum, entry) => sum + entry.duration, 0);
+  const render = entries.reduce((sum, entry) => sum + entry.renderMs, 0);
+  const top = [...byInvoker].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return [`${Math.round(total)} ms in all`, `rendering ${Math.round(render)} ms`,
+    ...top.map(([name, ms]) => `${name} ${Math.round(ms)} ms`)].join(', ');
 }
 
 main().catch(fatal);
