@@ -24,7 +24,7 @@ const css = `
   #problem { color: var(--wasm-chat-error, #a00); min-height: 1.4em; margin: 0.25rem 0; }
   #messages { max-height: var(--wasm-chat-height, 20rem); overflow-y: auto; }
   #messages > div { padding: 0.2rem 0; border-bottom: 1px solid var(--wasm-chat-rule, #eee); overflow-wrap: anywhere;
-    content-visibility: auto; contain-intrinsic-size: auto 1.8em; }  /* lines out of view skip layout and paint */
+    content-visibility: auto; contain-intrinsic-block-size: auto 1.4em; }  /* lines out of view skip layout and paint */
   .from { font-weight: 600; margin-right: 0.5em; color: var(--wasm-chat-accent, inherit); }
   .state { color: var(--wasm-chat-muted, #666); font-size: 0.8em; margin-left: 0.5em; }
 `;

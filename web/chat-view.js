@@ -101,10 +101,12 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
       schedule();
       return;
     }
-    // Own message: the first event (queued) carries the text, later ones its state.
+    // Own message: its line is made on its first event (queued); a later
+    // event for an id without a line is for a line already dropped (a `sent`
+    // after a reconnection carries the text again, and must not bring it back).
     let own = ownLines.get(detail.id);
     if (!own) {
-      if (!detail.text) return;  // a state change for a line already dropped
+      if (detail.state !== 'queued' || !detail.text) return;
       own = { className: 'message own', from: client.name || 'me', text: detail.text, id: detail.id, detail };
       ownLines.set(detail.id, own);
       pending.push(own);
