@@ -566,7 +566,6 @@ class Session {
         break;
       }
       case DeliveryState::delivered:
-        ++delivered_;
         remember_shown(c.id);
         own.final = true;
         break;
@@ -727,7 +726,6 @@ class Session {
 
   std::map<std::string, Own> own_;
   std::vector<std::string> own_order_;
-  std::size_t delivered_ = 0;
   std::string last_stranger_;  ///< the last id stranger_id() made
   std::uint64_t strangers_ = 0;
   std::deque<std::string> shown_ids_;  ///< the last ChatClient::remembered_ids shown or delivered
