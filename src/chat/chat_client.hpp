@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,10 +18,10 @@
 #include "chat/options.hpp"
 #include "chat/outbox.hpp"
 #include "chat/protocol.hpp"
+#include "chat/recent_ids.hpp"
 #include "chat/reconnect_policy.hpp"
 #include "chat/scheduler.hpp"
 #include "chat/send_pacer.hpp"
-#include "chat/recent_ids.hpp"
 #include "chat/sequence_tracker.hpp"
 #include "websocket/transport.hpp"
 

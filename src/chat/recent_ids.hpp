@@ -26,15 +26,22 @@ class RecentIds {
   /// is already remembered keeps both copies (the caller checks first).
   void add(std::string_view id);
 
-  /// Whether `id` is among the remembered ones. Cost: one comparison of a
-  /// 32-bit hash per remembered id, a string comparison only on a match.
+  /// Whether `id` is among the remembered ones. Cost: one hash of `id` and
+  /// the ids in its bucket (about one: twice as many buckets as ids), so it
+  /// stays cheap on the path of every received message.
   [[nodiscard]] bool contains(std::string_view id) const noexcept;
 
  private:
+  void unlink(std::size_t slot) noexcept;
+
   std::size_t capacity_;
-  std::size_t next_ = 0;  // the slot the next add() overwrites once full
-  std::vector<std::uint32_t> hashes_;  // hashes_[i] is the hash of ids_[i]
+  std::size_t oldest_ = 0;  // the slot the next add() overwrites once full
+  // Slot i (in order of adding, a ring once full): ids_[i], its hash, and
+  // the next slot in the same bucket (-1: none).
   std::vector<std::string> ids_;
+  std::vector<std::uint32_t> hashes_;
+  std::vector<std::int32_t> next_;
+  std::vector<std::int32_t> buckets_;  // the first slot of each bucket; -1: empty
 };
 
 }  // namespace wasmchat::chat

@@ -38,6 +38,18 @@ TEST_CASE("recent ids: when full, the oldest is forgotten first, one per add") {
   CHECK_FALSE(ids.contains("m-97"));
 }
 
+TEST_CASE("recent ids: after many adds, exactly the newest `capacity` are remembered") {
+  RecentIds ids(64);
+  for (int i = 0; i < 5000; ++i) ids.add("z" + std::to_string(i) + "-" + std::to_string(i * 7919 % 1000));
+  int remembered = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const bool in = ids.contains("z" + std::to_string(i) + "-" + std::to_string(i * 7919 % 1000));
+    CHECK(in == (i >= 5000 - 64));
+    remembered += in ? 1 : 0;
+  }
+  CHECK(remembered == 64);
+}
+
 TEST_CASE("recent ids: ids whose hashes collide are still told apart") {
   // A known pair with the same 32-bit FNV-1a hash (recent_ids.cpp's), so
   // that contains() must compare the strings; the REQUIRE keeps it honest
