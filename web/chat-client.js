@@ -200,10 +200,20 @@ export async function createChatClient(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('The options must be an object.');
   const { wasmUrl, persist, ...chatOptions } = options;
   const name = storeName(persist);
-  await loadWasm(wasmUrl);
-  // Opened (and the stored messages read) before the client exists, so that
-  // they are restored ahead of anything sent later.
-  const outboxStore = name === null ? null : await OutboxStore.open(storeKey(name, chatOptions.server));
+  // The store is opened (and the stored messages read) before the client
+  // exists, so that they are restored ahead of anything sent later, and
+  // while the wasm loads: in a fresh browser context opening IndexedDB takes
+  // about as long as the whole load (35 ms of a 157 ms time to open, measured
+  // in Chromium on the chat page). It never rejects (a failure leaves the
+  // store in memory).
+  const opening = name === null ? null : OutboxStore.open(storeKey(name, chatOptions.server));
+  try {
+    await loadWasm(wasmUrl);
+  } catch (error) {
+    (await opening)?.close();
+    throw error;
+  }
+  const outboxStore = await opening;
   try {
     return new ChatClient(chatOptions, constructing, outboxStore);
   } catch (error) {
