@@ -1,6 +1,8 @@
 #include "chat/outbox.hpp"
 
 #include <algorithm>
+
+#include "chat/id_hash.hpp"
 #include <utility>
 
 namespace wasmchat::chat {
@@ -22,7 +24,9 @@ bool Outbox::has_room_for(std::size_t text_bytes) const noexcept {
 void Outbox::push(std::string id, std::string text) {
   bytes_ += text.size();
   ++queued_;
-  messages_.push_back(OutgoingMessage{std::move(id), std::move(text), DeliveryState::queued});
+  const std::uint32_t hash = id_hash(id);
+  messages_.push_back(OutgoingMessage{std::move(id), std::move(text), DeliveryState::queued, 0, hash});
+  count(messages_.back(), +1);
 }
 
 const OutgoingMessage* Outbox::queued_at(std::size_t index) const noexcept {
@@ -35,6 +39,7 @@ void Outbox::mark_next_sent(bool final) {
   --queued_;
   if (final) {
     bytes_ -= messages_[index].text.size();
+    count(messages_[index], -1);
     messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(index));
   } else {
     messages_[index].state = DeliveryState::sent;
@@ -42,12 +47,27 @@ void Outbox::mark_next_sent(bool final) {
   }
 }
 
-bool Outbox::holds(std::string_view id) const noexcept {
-  return std::any_of(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id == id; });
+void Outbox::count(const OutgoingMessage& message, int change) {
+  if (held_per_bucket_.empty()) {
+    // Twice as many buckets as the outbox holds ids, so that most of them
+    // stay empty; at most 32,768 (128 kB) for a very large bound.
+    std::size_t buckets = 64;
+    while (buckets < 2 * max_messages_ && buckets < 32768) buckets *= 2;
+    held_per_bucket_.assign(buckets, 0);
+  }
+  held_per_bucket_[message.id_hash & (held_per_bucket_.size() - 1)] += static_cast<std::uint32_t>(change);
 }
 
+std::deque<OutgoingMessage>::const_iterator Outbox::find(std::string_view id) const noexcept {
+  const std::uint32_t hash = id_hash(id);
+  if (held_per_bucket_.empty() || held_per_bucket_[hash & (held_per_bucket_.size() - 1)] == 0) return messages_.end();
+  return std::find_if(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id_hash == hash && m.id == id; });
+}
+
+bool Outbox::holds(std::string_view id) const noexcept { return find(id) != messages_.end(); }
+
 bool Outbox::settle(std::string_view id) {
-  const auto it = std::find_if(messages_.begin(), messages_.end(), [&](const auto& m) { return m.id == id; });
+  const auto it = find(id);
   if (it == messages_.end()) return false;
   if (it->state == DeliveryState::queued) --queued_;
   if (it->state == DeliveryState::sent) {
@@ -57,6 +77,7 @@ bool Outbox::settle(std::string_view id) {
     if (settled_.size() > remembered) settled_.pop_front();
   }
   bytes_ -= it->text.size();
+  count(*it, -1);
   messages_.erase(it);
   return true;
 }
@@ -93,6 +114,7 @@ void Outbox::requeue_unacknowledged() noexcept {
 std::deque<OutgoingMessage> Outbox::take_all() noexcept {
   queued_ = 0;
   bytes_ = 0;
+  held_per_bucket_.clear();
   return std::exchange(messages_, {});
 }
 

@@ -29,6 +29,7 @@ struct OutgoingMessage {
   std::string text;  ///< UTF-8.
   DeliveryState state = DeliveryState::queued;
   std::uint64_t sent_order = 0;  ///< When it was last written: increases with every write.
+  std::uint32_t id_hash = 0;     ///< chat::id_hash(id): lookups compare it before the id.
 };
 
 /// Outgoing messages in send order, bounded in count and bytes. Holds the
@@ -75,12 +76,24 @@ class Outbox {
   [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
 
  private:
+  // The message `id`, or end(). Every received message is looked up (is it
+  // ours?), and mostly is not here (another sender's, or our own ack after
+  // our broadcast settled it): a miss is answered by held_per_bucket_ without
+  // a scan, and a scan compares hashes before ids. Measured in a
+  // 15,000-message run from a full outbox: settle_own took 0.8 s of the
+  // sender's CPU with a scan of the ids, 0.2 s with a scan of the hashes.
+  [[nodiscard]] std::deque<OutgoingMessage>::const_iterator find(std::string_view id) const noexcept;
+  void count(const OutgoingMessage& message, int change);
+
   std::size_t max_messages_;
   std::size_t max_bytes_;
   std::deque<OutgoingMessage> messages_;  // sent ones first, then queued, each in send order
   std::size_t queued_ = 0;
   std::size_t bytes_ = 0;
   std::uint64_t writes_ = 0;
+  // How many held ids fall in each bucket (id_hash & (size - 1)); empty
+  // until the first push.
+  std::vector<std::uint32_t> held_per_bucket_;
   // The sent_order of the last messages settled, for sent_through().
   std::deque<std::pair<std::string, std::uint64_t>> settled_;
 };

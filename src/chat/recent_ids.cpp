@@ -1,17 +1,8 @@
 #include "chat/recent_ids.hpp"
 
+#include "chat/id_hash.hpp"
+
 namespace wasmchat::chat {
-namespace {
-
-// FNV-1a: ids are short and not chosen by an attacker who gains anything
-// from a collision (a collision costs one string comparison).
-std::uint32_t hash_of(std::string_view id) noexcept {
-  std::uint32_t hash = 2166136261u;
-  for (const char c : id) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
-  return hash;
-}
-
-}  // namespace
 
 void RecentIds::add(std::string_view id) {
   if (buckets_.empty()) {
@@ -19,7 +10,7 @@ void RecentIds::add(std::string_view id) {
     while (count < 2 * capacity_) count *= 2;
     buckets_.assign(count, -1);
   }
-  const std::uint32_t hash = hash_of(id);
+  const std::uint32_t hash = id_hash(id);
   std::size_t slot = ids_.size();
   if (slot < capacity_) {
     ids_.emplace_back(id);
@@ -45,7 +36,7 @@ void RecentIds::unlink(std::size_t slot) noexcept {
 
 bool RecentIds::contains(std::string_view id) const noexcept {
   if (buckets_.empty()) return false;
-  const std::uint32_t hash = hash_of(id);
+  const std::uint32_t hash = id_hash(id);
   for (std::int32_t i = buckets_[hash & (buckets_.size() - 1)]; i != -1; i = next_[static_cast<std::size_t>(i)]) {
     const auto slot = static_cast<std::size_t>(i);
     if (hashes_[slot] == hash && ids_[slot] == id) return true;

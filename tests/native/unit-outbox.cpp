@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "chat/id_hash.hpp"
 #include "chat/outbox.hpp"
 
 using wasmchat::chat::DeliveryState;
@@ -68,6 +69,20 @@ TEST_CASE("holds: queued and unacknowledged messages, not settled ones") {
   CHECK_FALSE(outbox.holds("c"));
   CHECK(outbox.settle("a"));
   CHECK_FALSE(outbox.holds("a"));
+}
+
+TEST_CASE("holds and settle tell apart ids whose hashes collide") {
+  // The pair unit-recent-ids.cpp uses: lookups compare hashes first.
+  REQUIRE(wasmchat::chat::id_hash("costarring") == wasmchat::chat::id_hash("liquid"));
+  Outbox outbox(10, 100);
+  outbox.push("costarring", "one");
+  CHECK_FALSE(outbox.holds("liquid"));
+  CHECK_FALSE(outbox.settle("liquid"));
+  outbox.push("liquid", "two");
+  CHECK(outbox.settle("liquid"));
+  CHECK(outbox.holds("costarring"));
+  CHECK_FALSE(outbox.holds("liquid"));
+  CHECK(outbox.size() == 1);
 }
 
 TEST_CASE("sent_through: a cumulative ack covers the sent messages written up to its id, even one already settled") {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "chat/id_hash.hpp"
 #include "chat/recent_ids.hpp"
 
 using wasmchat::chat::RecentIds;
@@ -51,16 +52,11 @@ TEST_CASE("recent ids: after many adds, exactly the newest `capacity` are rememb
 }
 
 TEST_CASE("recent ids: ids whose hashes collide are still told apart") {
-  // A known pair with the same 32-bit FNV-1a hash (recent_ids.cpp's), so
-  // that contains() must compare the strings; the REQUIRE keeps it honest
-  // should the hash change.
-  const auto fnv1a = [](const std::string& s) {
-    std::uint32_t h = 2166136261u;
-    for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    return h;
-  };
+  // A known pair with the same 32-bit FNV-1a hash (chat::id_hash), so that
+  // contains() must compare the strings; the REQUIRE keeps it honest should
+  // the hash change.
   const std::string first = "costarring", second = "liquid";
-  REQUIRE(fnv1a(first) == fnv1a(second));
+  REQUIRE(wasmchat::chat::id_hash(first) == wasmchat::chat::id_hash(second));
   RecentIds ids(8);
   ids.add(first);
   CHECK(ids.contains(first));
