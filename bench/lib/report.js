@@ -141,18 +141,19 @@ export function tables(results) {
       id: 'open',
       title: `5. Time to open, fresh browser context (no HTTP cache), ${open.samples} samples each (ms; median [min–max]; ×native: higher is slower)`,
       rows: [
-        ['page', 'navigation start → open', '×native', 'document received → open', '×native', 'requests', 'bytes transferred'],
+        ['page', 'navigation start → open', '×native', 'document received → open', '×native', 'navigation start → socket created', 'requests', 'bytes transferred'],
         ...openVariants(open).map((variant) => {
           const first = open.runs[variant].find(Boolean);
           return [
             openLabel(variant),
             range(s[variant].navToOpenMs), ratioText(s[variant].navToOpenMs.vsNative),
             range(s[variant].docToOpenMs), ratioText(s[variant].docToOpenMs.vsNative),
+            s[variant].navToSocketMs ? range(s[variant].navToSocketMs) : '',
             int(first?.requests), bytes(first?.transferBytes),
           ];
         }),
         ...(s.nativeWelcome ? [['(native page, until its first frame: the welcome)', range(s.nativeWelcome.navToWelcomeMs),
-          ratioText(s.nativeWelcome.navToWelcomeMs.vsNative), '', '', '', '']] : []),
+          ratioText(s.nativeWelcome.navToWelcomeMs.vsNative), '', '', '', '', '']] : []),
       ],
     });
   }
@@ -414,7 +415,10 @@ open) and the ChatClient's \`open\` event, which needs the server's \`welcome\`;
 open" subtracts the navigation entry's \`responseEnd\`, i.e. it starts when the page's scripts
 can start. The chat client's \`open\` comes after the server's \`welcome\` (one more frame than a
 bare WebSocket's \`open\`), so the table also gives the native page's time to its first frame,
-which is that welcome. One unrecorded round warms the browser process first. Servers are Node on
+which is that welcome. "navigation start → socket created" is when the page called the
+engine's \`WebSocket\` constructor (the init script wraps it; our glue takes the global when
+it loads): what comes before it is loading the page and, for ours, the module (and the chat's
+outbox store); what comes after it is the handshake (and the welcome). One unrecorded round warms the browser process first. Servers are Node on
 loopback without compression; "bytes transferred" sums Resource Timing's \`transferSize\`.`,
   core: `Measured in this run on this checkout, outside the browser. Instructions per message:
 \`scripts/protocol-callgrind.sh\` (\`npm run bench:callgrind\`) builds \`bench/protocol_callgrind.cpp\`
@@ -548,7 +552,7 @@ is noise. "target" is issue 10 item 5's; "met" compares the ratio of the medians
     results.render ? section('render', '4. Rendering a burst', METHODS.render,
       rawRuns(results.render.runs, RENDER_LABELS, [['ms', ms, 'last shown'], ['serverDoneMs', ms, 'server had broadcast all'], ['firstShownMs', ms, 'first shown'], ['loafOver50', int, 'LoAF>50'], ['loafMaxMs', ms, 'longest LoAF'], ['loafCause', String, 'LoAF>50 time'], ['rafOver50', int, 'rAF>50'], ['rafMaxMs', ms, 'longest rAF gap'], ['frames', int], ['lines', int], ['nodes', int]])) : '',
     results.open ? section('open', '5. Time to open', METHODS.open,
-      rawRuns(results.open.runs, OPEN_LABELS, [['navToOpenMs', ms, 'nav→open'], ['docToOpenMs', ms, 'doc→open'], ['navToWelcomeMs', ms, 'nav→welcome']])) : '',
+      rawRuns(results.open.runs, OPEN_LABELS, [['navToOpenMs', ms, 'nav→open'], ['docToOpenMs', ms, 'doc→open'], ['navToSocketMs', ms, 'nav→socket'], ['navToWelcomeMs', ms, 'nav→welcome']])) : '',
     results.sizes ? section('sizes', '6. Bytes to start a chat', METHODS.sizes,
       results.sizes.builds.map((b) => `* ${b.name}: ${b.files.map((f) => `\`${f.file}\` ${int(f.bytes)} B → ${int(f.gzipBytes)} B`).join(', ')}${b.note ? ` (${b.note})` : ''}`).join('\n')) : '',
     results.heap ? section('heap', '7. Wasm heap over a long stream', METHODS.heap,
