@@ -358,7 +358,7 @@ two pages (receiver and sender) in two Chromium processes; once both had their \
 harness tells the sender to go. The sender sends N messages
 (\`message 0000123 from the sender\`, 30 characters) as fast as its API accepts them:
 *createChatClient*: \`send()\` until it returns \`{ ok: false, reason: 'outbox_full' }\` (the
-outbox holds up to 1000 messages queued or awaiting their ack), then waits for a \`drain\` event
+outbox holds up to 10,000 messages, by default, queued or awaiting their ack), then waits for a \`drain\` event
 or for one of its own messages to become \`delivered\`, and continues (a microtask later);
 *plain client* (\`bench/plain-chat.js\`: offers \`wasmchat.v1\`, waits for the welcome,
 \`JSON.stringify\`s \`say\` envelopes with ids, \`JSON.parse\`s every frame and counts \`message\`

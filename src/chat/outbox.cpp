@@ -1,9 +1,9 @@
 #include "chat/outbox.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "chat/id_hash.hpp"
-#include <utility>
 
 namespace wasmchat::chat {
 
