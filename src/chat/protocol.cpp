@@ -64,8 +64,9 @@ struct EnvelopeFields {
 };
 
 /// nlohmann's SAX interface, filling EnvelopeFields straight from the
-/// parser's events: no DOM is built. It never stops the parse, so that any
-/// ill-formed JSON is refused as such, whatever its members say; it only
+/// parser's events: no DOM is built. It stops the parse only at a container
+/// nested deeper than max_nesting (too_deep), so that any other ill-formed
+/// JSON is refused as such, whatever its members say; it only
 /// looks into the containers an envelope may have (history and its items,
 /// limits, features) and skips the rest. A repeated key overwrites, as it
 /// did in nlohmann's DOM.
@@ -78,6 +79,8 @@ class EnvelopeReader {
   using binary_t = json::binary_t;
 
   EnvelopeFields fields;
+  /// The parse stopped at a container deeper than max_nesting.
+  bool too_deep = false;
 
   bool null() { return scalar(Field{Field::Kind::other, {}, 0}); }
   bool boolean(bool) { return scalar(Field{Field::Kind::other, {}, 0}); }
@@ -169,8 +172,12 @@ class EnvelopeReader {
   }
 
   bool open(bool object) {
-    // Deeper than decode() lets through (it checks nesting first): unreachable.
-    if (depth_ == stack_.size()) return false;
+    // nlohmann's parser keeps its own stack on the heap, so depth costs no C++
+    // stack; the bound keeps hostile frames cheap and stack_ fixed.
+    if (depth_ == max_nesting) {
+      too_deep = true;
+      return false;
+    }
     Context next = Context::skipped;
     if (depth_ == 0) {
       fields.is_object = object;
@@ -220,7 +227,7 @@ class EnvelopeReader {
     return true;
   }
 
-  std::array<Context, max_nesting + 1> stack_{};
+  std::array<Context, max_nesting> stack_{};
   // The list the current history-like array fills: a welcome's history or a batch's messages.
   std::vector<MessageFields>* items_ = &fields.history_items;
   std::size_t depth_ = 0;
@@ -330,12 +337,19 @@ bool is_valid_id(std::string_view id) noexcept {
 }
 
 ServerEnvelope decode(std::string_view frame) {
-  if (nesting_depth(frame) > max_nesting) return DecodeError{"the envelope is nested too deeply"};
   // A raw U+0000 is never valid JSON (it must be escaped), but nlohmann's
   // parser stops at it and would accept whatever came before.
-  if (frame.find('\0') != std::string_view::npos) return DecodeError{"the frame contains a NUL byte"};
+  const bool has_nul = frame.find('\0') != std::string_view::npos;
   EnvelopeReader reader;
-  if (!json::sax_parse(frame.begin(), frame.end(), &reader)) return DecodeError{"the frame is not valid JSON"};
+  if (has_nul || !json::sax_parse(frame.begin(), frame.end(), &reader)) {
+    // The refusals, in the order protocol.hpp states them. Depth is judged by
+    // nesting_depth() (brackets, well-formed or not), but only here, for a
+    // frame refused anyway: a frame that parsed is at most max_nesting deep,
+    // since the reader stops the parse past it.
+    if (reader.too_deep || nesting_depth(frame) > max_nesting) return DecodeError{"the envelope is nested too deeply"};
+    if (has_nul) return DecodeError{"the frame contains a NUL byte"};
+    return DecodeError{"the frame is not valid JSON"};
+  }
   auto& envelope = reader.fields;
   if (!envelope.is_object) return DecodeError{"an envelope must be a JSON object"};
   if (!envelope.type.is_string()) return DecodeError{"an envelope needs a string \"type\""};

@@ -87,13 +87,15 @@ struct DecodeError {
 using ServerEnvelope =
     std::variant<DecodeError, Welcome, ChatMessage, Ack, Presence, NameAssigned, Pong, ServerError, Batch>;
 
-/// Deepest JSON nesting accepted: envelopes need 3; a deeper frame is refused
-/// before parsing, so hostile nesting costs neither stack nor heap.
+/// Deepest JSON nesting accepted: envelopes need 3. decode() stops parsing at
+/// the first container deeper than this, so hostile nesting costs neither
+/// stack nor heap.
 inline constexpr std::size_t max_nesting = 8;
 
 /// Nesting depth of `frame` counted over brackets outside strings; stops
-/// counting once past `max_nesting`. decode() refuses deeper frames before
-/// parsing, so a hostile frame cannot make the parser recurse.
+/// counting once past `max_nesting`. decode() refuses a frame this finds
+/// deeper than max_nesting as too deep, before any other reason (a NUL byte,
+/// ill-formed JSON), whether or not the JSON before the brackets is well-formed.
 [[nodiscard]] std::size_t nesting_depth(std::string_view frame) noexcept;
 
 /// Decodes one text frame. Never throws, whatever the bytes: anything that is
