@@ -203,7 +203,7 @@ void ChatClient::on_welcome(protocol::Welcome welcome) {
   // its `batch` frames (an older client would refuse them).
   if (std::find(welcome.features.begin(), welcome.features.end(), "coalesce") != welcome.features.end()) {
     constexpr std::string_view features[] = {"coalesce"};
-    (void)transport_->send(protocol::encode_features(features));
+    (void)write(protocol::encode_features(features));
   }
   greeting_timer_.stop();
   for (const auto& message : welcome.history) on_chat_message(message);
@@ -236,7 +236,7 @@ void ChatClient::become_open(Mode mode) {
   emit(Opened{mode_, mode_ == Mode::v1 ? name_ : std::string()});
   if (mode_ == Mode::v1) {
     if (!options_.nickname.empty() && options_.nickname != name_ && transport_) {
-      (void)transport_->send(protocol::encode_nick(options_.nickname));
+      (void)write(protocol::encode_nick(options_.nickname));
     }
     heartbeat_.start();
   }
@@ -272,7 +272,7 @@ void ChatClient::flush() {
       continue;
     }
     // Plain mode: one text frame per message, final once written.
-    if (!transport_->send(next->text).ok()) return;  // closing: the close event will requeue
+    if (!write(next->text)) return;  // closing: the close event will requeue
     OwnMessageChanged changed{next->id, next->text, DeliveryState::sent, {}};
     outbox_.mark_next_sent(/*final=*/true);
     emit(std::move(changed));
@@ -304,7 +304,7 @@ bool ChatClient::write_v1_frame() {
   }
   const std::string frame =
       items.size() == 1 ? protocol::encode_say(items[0].id, items[0].text) : protocol::encode_batch(items);
-  if (!transport_->send(frame).ok()) return false;  // closing: the close event will requeue
+  if (!write(frame)) return false;  // closing: the close event will requeue
   for (std::size_t i = 0; i < written.size(); ++i) outbox_.mark_next_sent(/*final=*/false);
   for (auto& changed : written) emit(std::move(changed));
   return true;
@@ -312,8 +312,14 @@ bool ChatClient::write_v1_frame() {
 
 bool ChatClient::send_ping(std::uint64_t nonce) {
   if (!transport_ || state_ != ConnectionState::open) return false;
-  (void)transport_->send(protocol::encode_ping(nonce));
+  // Skipped while CLOSING, but the heartbeat goes on: it still times out a
+  // socket that never finishes closing.
+  (void)write(protocol::encode_ping(nonce));
   return true;
+}
+
+bool ChatClient::write(std::string_view frame) {
+  return transport_ && transport_->ready_state() == ReadyState::open && transport_->send(frame).ok();
 }
 
 void ChatClient::abandon(std::uint16_t code, std::string reason, std::string error_code) {
@@ -416,7 +422,7 @@ std::optional<SendRejected> ChatClient::restore(std::string_view id, std::string
 void ChatClient::set_nickname(std::string nickname) {
   options_.nickname = std::move(nickname);
   if (mode_ == Mode::v1 && state_ == ConnectionState::open && transport_ && !options_.nickname.empty()) {
-    (void)transport_->send(protocol::encode_nick(options_.nickname));
+    (void)write(protocol::encode_nick(options_.nickname));
   }
 }
 

@@ -143,6 +143,12 @@ class ChatClient {
   void become_open(Mode mode);
   void show_plain(std::string text);
   void flush();
+  /// Writes `frame` on the current socket if it is OPEN; false otherwise.
+  /// Once it is CLOSING (the server's close frame came, its close event not
+  /// yet) nothing more goes out: the browser would drop it, and Chromium logs
+  /// "WebSocket is already in CLOSING or CLOSED state." on the page's console;
+  /// what was not written stays queued for the next connection.
+  bool write(std::string_view frame);
   /// Writes the next queued messages in one frame (v1); false if it could not.
   bool write_v1_frame();
   /// Heartbeat's ping: false when there is no open connection to ping.

@@ -25,7 +25,7 @@ class FakeTransport final : public Transport {
   void on_event(Handler handler) override { handler_ = std::make_shared<Handler>(std::move(handler)); }
   [[nodiscard]] Status send(std::string_view text) override {
     if (state == ReadyState::connecting) return DomError{DomErrorName::invalid_state_error, "Still in CONNECTING state."};
-    if (state == ReadyState::open) sent.emplace_back(text);
+    (state == ReadyState::open ? sent : dropped).emplace_back(text);
     return success();
   }
   [[nodiscard]] Status close(std::optional<std::uint16_t> code, std::string_view reason) override;
@@ -58,6 +58,7 @@ class FakeTransport final : public Transport {
   std::string url;
   std::vector<std::string> offered;
   std::vector<std::string> sent;  ///< Text frames written while open.
+  std::vector<std::string> dropped;  ///< Written while CLOSING or CLOSED: the browser drops them.
   std::optional<std::pair<std::uint16_t, std::string>> close_requested;
   ReadyState state = ReadyState::connecting;
   std::string selected;

@@ -151,6 +151,26 @@ TEST_CASE("reconnection: backoff, re-send with the original id, no message shown
   CHECK(s.texts_shown() == std::vector<std::string>{"first", "second", "third"});
 }
 
+TEST_CASE("nothing is written on a CLOSING socket: a message sent then waits for the next connection") {
+  // The server's close frame came, its close event not yet: the browser would
+  // drop a send (Chromium logs an error on the page's console for it).
+  ChatOptions options;
+  options.reconnect_min_ms = 500;
+  Session s(options);
+  s.open_v1();
+  s.socket().state = wasmchat::ReadyState::closing;
+  const auto id = s.send("while closing");
+  CHECK(s.states_of(id) == std::vector<DeliveryState>{DeliveryState::queued});
+  s.scheduler.advance(options.heartbeat_interval_ms);  // no ping either
+  CHECK(s.socket().dropped.empty());
+  s.socket().end(1001, "going away");
+  s.scheduler.advance(500);
+  s.open_v1();
+  REQUIRE(s.socket().sent.size() == 1);
+  CHECK(s.socket().sent[0].find("\"id\":\"" + id + "\"") != std::string::npos);
+  CHECK(s.states_of(id).back() == DeliveryState::sent);
+}
+
 TEST_CASE("reconnection: a message broadcast before the connection died is delivered from the history, not re-sent") {
   Session s;
   s.open_v1();
