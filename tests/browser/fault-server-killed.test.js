@@ -57,10 +57,17 @@ async function burstAcrossKill(t, { chatOptions, receiver, expectGap = false }) 
     window.chat.addEventListener('error', ({ detail }) => {
       if (detail.code === 'missed_messages') window.__missed += Number.parseInt(detail.message, 10);
     });
+    // What the first server life showed him: its close event comes after its last frame.
+    window.__gotAtClose = null;
+    window.chat.addEventListener('close', () => { window.__gotAtClose ??= window.__got.length; });
   });
   await alice.page.evaluate(() => {
     window.__closes = [];
-    window.chat.addEventListener('close', ({ detail }) => window.__closes.push(detail));
+    window.__deliveredAtClose = null;
+    window.chat.addEventListener('close', ({ detail }) => {
+      window.__closes.push(detail);
+      window.__deliveredAtClose ??= window.__own.filter((e) => e.state === 'delivered').length;
+    });
   });
 
   const texts = Array.from({ length: BURST }, (_, i) => `burst ${String(i + 1).padStart(4, '0')}`);
@@ -121,9 +128,18 @@ async function burstAcrossKill(t, { chatOptions, receiver, expectGap = false }) 
   if (expectGap) {
     // What the history could not hold is lost to bob, but never silently:
     // the client reports exactly how many messages it missed.
-    t.diagnostic(`bob missed ${range(missing)}; reported ${missed}`);
+    // Bob's count also takes in the copies of what he was shown before the
+    // crash but alice never had acked: she sent them again, the new server
+    // numbered them first, and they left its history before bob came back.
+    // He cannot tell by id a message he never received (seen once in CI: the
+    // kill fell between the broadcast of one message and its ack).
+    const gotAtClose = await bob.page.evaluate(() => window.__gotAtClose);
+    const deliveredAtClose = await alice.page.evaluate(() => window.__deliveredAtClose);
+    const copies = gotAtClose - deliveredAtClose;
+    t.diagnostic(`bob missed ${range(missing)}; reported ${missed} (first life: bob shown ${gotAtClose}, alice acked ${deliveredAtClose})`);
     assert.ok(missing.length > 0, 'the scenario must overflow the history');
-    assert.deepStrictEqual({ duplicated: range(duplicated), reported: missed }, { duplicated: 'none', reported: missing.length });
+    assert.ok(copies >= 0, `an ack goes out only after every receiver's copy (${gotAtClose} shown, ${deliveredAtClose} acked)`);
+    assert.deepStrictEqual({ duplicated: range(duplicated), reported: missed }, { duplicated: 'none', reported: missing.length + copies });
     assert.deepStrictEqual(gotTexts, texts.filter((text) => counts.has(text)), 'the rest in the order sent');
     pages.assertClean(SERVER_DOWN_ERRORS);
     return;
