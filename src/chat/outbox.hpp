@@ -80,8 +80,9 @@ class Outbox {
   // ours?), and mostly is not here (another sender's, or our own ack after
   // our broadcast settled it): a miss is answered by held_per_bucket_ without
   // a scan, and a scan compares hashes before ids. Measured in a
-  // 15,000-message run from a full outbox: settle_own took 0.8 s of the
-  // sender's CPU with a scan of the ids, 0.2 s with a scan of the hashes.
+  // 15,000-message run from a full outbox (Chromium CPU profile of the
+  // sender): 806 ms in settle_own with a scan of the ids, 198 ms with a scan
+  // of the hashes, 84 ms with the bucket counts as well.
   [[nodiscard]] std::deque<OutgoingMessage>::const_iterator find(std::string_view id) const noexcept;
   void count(const OutgoingMessage& message, int change);
 
