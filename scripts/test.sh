@@ -27,9 +27,15 @@ engine_free=(tests/browser/server.test.js tests/package/pack.test.js tests/packa
 echo "== server tests, the engine-free package tests and the cluster store contract (node:test)"
 node --test --test-concurrency=1 tests/server/ "${engine_free[@]}"
 
+# The load files push the machine on purpose (500 connections; a 32 MiB flood
+# through nginx): they run after the others, one at a time, so that they never
+# share the two cores with each other or with another file. In one CI run
+# with them in the pairs, both failed in Chromium (15 generator sends missing;
+# one extra, unnumbered message on the flooded page); alone they pass.
+load_files=(tests/browser/load-short.test.js tests/cluster/cluster-browser.test.js)
 browser_files=()
 for file in tests/browser/*.test.js tests/interop/*.test.js tests/package/*.test.js tests/cluster/*.test.js; do
-  [[ " ${engine_free[*]} " == *" $file "* ]] || browser_files+=("$file")
+  [[ " ${engine_free[*]} ${load_files[*]} " == *" $file "* ]] || browser_files+=("$file")
 done
 IFS=, read -ra engines <<< "${WASMCHAT_BROWSERS:-chromium,firefox,webkit}"
 # Two files at a time within an engine (WASMCHAT_TEST_CONCURRENCY): most of a
@@ -42,7 +48,10 @@ summary=()
 for engine in "${engines[@]}"; do
   echo "== browser and package tests in $engine (node:test, WASMCHAT_BROWSER=$engine)"
   started=$SECONDS
-  WASMCHAT_BROWSER="$engine" node --test --test-concurrency="$concurrency" "${browser_files[@]}" || failed+=("$engine")
+  engine_ok=1
+  WASMCHAT_BROWSER="$engine" node --test --test-concurrency="$concurrency" "${browser_files[@]}" || engine_ok=0
+  WASMCHAT_BROWSER="$engine" node --test --test-concurrency=1 "${load_files[@]}" || engine_ok=0
+  ((engine_ok)) || failed+=("$engine")
   summary+=("$engine: $((SECONDS - started)) s")
 done
 echo "== browser and package suites: ${summary[*]}"
