@@ -131,7 +131,12 @@ export interface ChatClientOptions {
    * counts as plain.
    */
   connectTimeout?: number;
-  /** Wait for the server's welcome before assuming a plain server. Default 1500. */
+  /**
+   * Wait for the server's welcome before assuming a plain server. Default
+   * 1500. It counts from the open event and covers the welcome's transfer: a
+   * server whose history is large (megabytes) over a slow link needs more,
+   * or its welcome arrives after the switch to plain and is shown as text.
+   */
   greetingTimeout?: number;
   /** wasmchat.v1 ping period, and the silence that means a dead connection. Defaults 15000 and 5000. */
   heartbeatInterval?: number;
