@@ -41,6 +41,10 @@ const DEFAULTS = Object.freeze({
   // docs/protocol.md "Authentication"; null: everyone is a guest.
   authenticate: null,
   authenticateTimeoutMs: 10_000, // a hook that has not answered by then: 503
+  // After a `say` refused as rate_limited or unavailable, the connection's
+  // later `say`s wait for that one to come again (see refusalGap()); a client
+  // that has not re-sent it by then gave it up, and the wait ends.
+  resendWaitMs: 10_000,
 });
 
 const MAX_USER_ID_LENGTH = 256;
@@ -229,6 +233,7 @@ export function createChatServer(options = {}) {
       nameChange: null, // a nick being checked with the store (authenticated users); says wait for it
       tokens: config.messagesPerSecond,
       refilledAt: now(),
+      gap: null, // { id, code, at }: the say refused as retryable that later ones wait for (see refusalGap())
       replies: Promise.resolve(), // the last answer queued (see reply())
       pendingReplies: 0,
       // Coalescing (see deliverMessage()), once the client announced `coalesce`.
@@ -261,16 +266,17 @@ export function createChatServer(options = {}) {
     if (parsed.value?.type === 'batch') {
       // Each message of a batch counts against the rate like a `say`.
       for (const item of parsed.value.items) {
-        if (!takeToken(client)) reply(ws, client, errorEnvelope('rate_limited', `over ${config.messagesPerSecond} messages per second`, item.id));
+        const refusal = refusalGap(client, item.id) ?? rateLimit(client, item.id, true);
+        if (refusal) reply(ws, client, refusal);
         else say(ws, client, item);
       }
       return;
     }
     // The rate limit comes after parsing so that a refused `say` still gets
     // its `id` back, and before validation so that floods of garbage count.
-    if (!takeToken(client)) {
-      return reply(ws, client, errorEnvelope('rate_limited', `over ${config.messagesPerSecond} messages per second`, parsed.id));
-    }
+    const isSay = parsed.value?.type === 'say';
+    const refusal = (isSay ? refusalGap(client, parsed.id) : null) ?? rateLimit(client, parsed.id, isSay);
+    if (refusal) return reply(ws, client, refusal);
     if (parsed.error) return reply(ws, client, errorEnvelope('bad_envelope', parsed.error, parsed.id));
     const request = parsed.value;
     switch (request.type) {
@@ -307,7 +313,41 @@ export function createChatServer(options = {}) {
       const ack = { type: 'ack', id, seq: result.seq };
       if (result.seq <= deliveredSeq) return ack;
       return new Promise((resolve) => ackWaiters.push({ seq: result.seq, resolve: () => resolve(ack) }));
-    }, (error) => errorEnvelope('unavailable', error.message, id)));
+    }, (error) => {
+      openGap(client, id, 'unavailable');
+      return errorEnvelope('unavailable', error.message, id);
+    }));
+  }
+
+  // A sender's messages are stored in the order it sent them. A `say` refused
+  // with a retryable code (rate_limited, unavailable) comes again from its
+  // client, which by then has sent later ones: stored first, they would
+  // overtake it. So from such a refusal on, every other `say` of the
+  // connection is refused with the same code until the refused id comes
+  // again, or until resendWaitMs passed (its client gave it up). A client
+  // that re-sends from its oldest unacknowledged message, as ours does,
+  // keeps its order and loses nothing. (An `unavailable` is known only when
+  // the store answers: a later `say` already handed to the store before then
+  // is not held back.)
+  function refusalGap(client, id) {
+    const { gap } = client;
+    if (gap === null) return null;
+    if (id === gap.id || now() - gap.at >= config.resendWaitMs) {
+      client.gap = null;
+      return null;
+    }
+    return errorEnvelope(gap.code, `waiting for ${gap.id} to be sent again: messages are stored in the order sent`, id);
+  }
+
+  function openGap(client, id, code) {
+    if (client.gap === null && id !== undefined) client.gap = { id, code, at: now() };
+  }
+
+  /** Takes a token for one request: null, or its rate_limited refusal (a refused say opens a gap). */
+  function rateLimit(client, id, isSay) {
+    if (takeToken(client)) return null;
+    if (isSay) openGap(client, id, 'rate_limited');
+    return errorEnvelope('rate_limited', `over ${config.messagesPerSecond} messages per second`, id);
   }
 
   function nick(ws, client, { name }) {

@@ -45,6 +45,47 @@ describe('rate limit (token bucket per connection)', () => {
     }
   });
 
+  test('a refused say is not overtaken: later ones wait for it to come again, then all are stored in the order sent', async () => {
+    let t = 1_000_000;
+    const server = await startChat({ messagesPerSecond: 2, resendWaitMs: 5000, now: () => t });
+    try {
+      const alice = await Client.v1(server.url);
+      const bob = await Client.v1(server.url);
+      await alice.expect('presence');
+      const answer = async () => {
+        for (;;) {
+          const envelope = await alice.envelope();
+          if (envelope.type === 'ack') return `ack ${envelope.id}`;
+          if (envelope.type === 'error') return `${envelope.code} ${envelope.id}`;
+        }
+      };
+      for (const id of ['o1', 'o2', 'o3']) alice.send({ type: 'say', id, text: id });
+      assert.deepEqual([await answer(), await answer(), await answer()], ['ack o1', 'ack o2', 'rate_limited o3']);
+      t += 1000; // the bucket is full again, but o4 was sent after o3
+      alice.send({ type: 'batch', items: [{ type: 'say', id: 'o4', text: 'o4' }] });
+      alice.send({ type: 'say', id: 'o5', text: 'o5' });
+      const held = [await answer(), await answer()];
+      assert.deepEqual(held, ['rate_limited o4', 'rate_limited o5'], 'held back without taking tokens');
+      // The client re-sends from the refused one, in order.
+      alice.send({ type: 'batch', items: ['o3', 'o4'].map((id) => ({ type: 'say', id, text: id })) });
+      assert.deepEqual([await answer(), await answer()], ['ack o3', 'ack o4']);
+      // Another refusal; a client that never re-sends it is held back for resendWaitMs only.
+      alice.send({ type: 'say', id: 'o5', text: 'o5' });
+      assert.equal(await answer(), 'rate_limited o5');
+      t += 1000;
+      alice.send({ type: 'say', id: 'o6', text: 'o6' });
+      assert.equal(await answer(), 'rate_limited o6');
+      t += 5000;
+      alice.send({ type: 'say', id: 'o6', text: 'o6' });
+      assert.equal(await answer(), 'ack o6');
+      const order = [];
+      while (order.length < 5) order.push((await bob.expect('message')).id);
+      assert.deepEqual(order, ['o1', 'o2', 'o3', 'o4', 'o6']);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('with the real clock: a flood is answered frame for frame and the bucket refills', async () => {
     const server = await startChat({ messagesPerSecond: 20 });
     try {
