@@ -108,6 +108,14 @@ export function waitForMessage(page, text, from) {
   [text, from ?? null], { timeout: TIMEOUT });
 }
 
+/** Waits until the page shows an own message with each of these texts, in `state` (`delivered`...). */
+export function waitForOwn(page, texts, state) {
+  return page.waitForFunction(([all, s]) => {
+    const own = [...document.querySelectorAll('#messages > div.message.own')];
+    return all.every((t) => own.some((d) => d.querySelector('.text').textContent === t && d.dataset.state === s));
+  }, [texts, state], { timeout: TIMEOUT });
+}
+
 /** Waits until every own message on the page is delivered. */
 export function waitAllDelivered(page, count) {
   return page.waitForFunction((n) => {

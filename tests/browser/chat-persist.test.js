@@ -17,7 +17,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { launchBrowser } from './harness.js';
-import { pagesFor, loadChat, waitReady, say, shown, waitForMessage, TIMEOUT } from './chat-page.js';
+import { pagesFor, loadChat, waitReady, say, shown, waitForMessage, waitForOwn, TIMEOUT } from './chat-page.js';
 import { startChatServerProcess } from '../fixtures/chat-server-process.js';
 import { startServer } from '../../server/app.js';
 import { startTcpProxy } from '../fixtures/tcp-proxy.js';
@@ -79,13 +79,6 @@ async function countsOf(page, texts) {
 
 const once = (texts) => Object.fromEntries(texts.map((text) => [text, 1]));
 
-function waitOwn(page, texts, state) {
-  return page.waitForFunction(([all, s]) => {
-    const own = [...document.querySelectorAll('#messages > div.message.own')];
-    return all.every((t) => own.some((d) => d.querySelector('.text').textContent === t && d.dataset.state === s));
-  }, [texts, state], { timeout: TIMEOUT });
-}
-
 /** A marker sent after everything else: once it is shown, anything sent before it has been shown too. */
 async function fence(sender, receivers, text) {
   assert.ok((await say(sender, text)).accepted);
@@ -111,11 +104,11 @@ test('a reload with five messages queued while the server is down: each is shown
   assert.deepStrictEqual(before.map((r) => r.text), texts);
 
   await loadChat(alice.page, url, chat({ nickname: 'alice', ...PERSISTED }));
-  await waitOwn(alice.page, texts, 'queued');  // shown as pending after the reload
+  await waitForOwn(alice.page, texts, 'queued');  // shown as pending after the reload
   const pendingAfterReload = (await shown(alice.page)).filter((l) => l.own && l.state === 'queued').length;
 
   await server.restart();
-  await waitOwn(alice.page, texts, 'delivered');
+  await waitForOwn(alice.page, texts, 'delivered');
   for (const text of texts) await waitForMessage(bob.page, text);
   await waitReady(bob.page, 'bob');
   const carol = await pages.open(url, chat({ nickname: 'carol' }));  // a newcomer: the history
@@ -157,7 +150,7 @@ test('a renderer closed without unload, with messages queued: delivered after re
   await server.restart();
   const second = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
   const pagehide = await second.page.evaluate(() => localStorage.getItem('pagehide'));
-  await waitOwn(second.page, texts, 'delivered');
+  await waitForOwn(second.page, texts, 'delivered');
   await waitReady(bob.page, 'bob');
   for (const text of texts) await waitForMessage(bob.page, text);
   await fence(second.page, [bob.page], 'after the crash');
@@ -200,8 +193,8 @@ test('two tabs of one store: one takes the stored messages, the other leaves the
   assert.ok((await say(waiter, 'from the waiting tab')).accepted);
 
   await server.restart();
-  await waitOwn(holder, texts, 'delivered');
-  await waitOwn(waiter, ['from the waiting tab'], 'delivered');
+  await waitForOwn(holder, texts, 'delivered');
+  await waitForOwn(waiter, ['from the waiting tab'], 'delivered');
   await waitReady(bob.page, 'bob');
   for (const text of texts) await waitForMessage(bob.page, text);
   await fence(holder, [bob.page, waiter], 'after the tabs');
@@ -247,7 +240,7 @@ test('a storage failure is reported as storage_unavailable and the chat goes on 
   await waitReady(bob.page, 'bob');
   const persistence = await alice.page.evaluate(() => window.chat.persistence);
   assert.ok((await say(alice.page, 'in memory')).accepted);
-  await waitOwn(alice.page, ['in memory'], 'delivered');
+  await waitForOwn(alice.page, ['in memory'], 'delivered');
   await waitForMessage(bob.page, 'in memory');
 
   // The event itself, from the API (the page's listeners came after it).
@@ -324,7 +317,7 @@ test('a renderer killed (SIGKILL, no unload at all) with messages queued: delive
 
   await server.restart();
   const second = await pages.open(url, chat({ nickname: 'alice', ...PERSISTED }), { context });
-  await waitOwn(second.page, texts, 'delivered');
+  await waitForOwn(second.page, texts, 'delivered');
   const bob = await pages.open(url, chat({ nickname: 'bob' }));  // after the fact: the history
   await waitReady(bob.page, 'bob');
   await fence(second.page, [bob.page], 'after the kill');
@@ -354,7 +347,7 @@ test('sent but unacknowledged when the page went away: the stored ids make the s
   const texts = ['unacked 1', 'unacked 2'];
   for (const text of texts) assert.ok((await say(alice.page, text)).accepted);
   for (const text of texts) await waitForMessage(bob.page, text);
-  await waitOwn(alice.page, texts, 'sent');
+  await waitForOwn(alice.page, texts, 'sent');
   await waitStored(alice.page, 2);
 
   // The page goes (its connection with it), then comes back on the same store.
@@ -364,7 +357,7 @@ test('sent but unacknowledged when the page went away: the stored ids make the s
   proxy.resumeReplies();
   await bob.page.waitForFunction(() => window.chat.online === 1, null, { timeout: TIMEOUT });
   await loadChat(alice.page, url, viaProxy({ nickname: 'alice', ...PERSISTED }));
-  await waitOwn(alice.page, texts, 'delivered');
+  await waitForOwn(alice.page, texts, 'delivered');
   await fence(alice.page, [bob.page], 'after the unacked');
   const counts = { alice: await countsOf(alice.page, texts), bob: await countsOf(bob.page, texts) };
   t.diagnostic(`${ENGINE}: shown per text alice/bob ${JSON.stringify(Object.values(counts).map((c) => Object.values(c)))}`);

@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
 import { ENGINE } from './browsers.js';
-import { TIMEOUT, pagesFor, waitReady, say, shown, waitForMessage } from './chat-page.js';
+import { TIMEOUT, pagesFor, waitReady, say, shown, waitForMessage, waitForOwn } from './chat-page.js';
 import { startServer } from '../../server/app.js';
 import { startHostileServer, rawFrame, closePayload } from '../fixtures/hostile-server.js';
 
@@ -90,8 +90,7 @@ async function assertStillWorks(hostile, page, label) {
   await waitForMessage(page, envelope.text, 'mallory');
   const text = `reply after ${label}`;
   assert.equal((await say(page, text)).accepted, true, 'the form still works');
-  await page.waitForFunction((t) => [...document.querySelectorAll('#messages > div.message.own')]
-    .some((d) => d.querySelector('.text').textContent === t && d.dataset.state === 'delivered'), text, { timeout: TIMEOUT });
+  await waitForOwn(page, [text], 'delivered');
   await conn.waitForFrame((f) => f.json?.type === 'say' && f.json.text === text);
   const own = (await shown(page)).filter((m) => m.text === text);
   assert.equal(own.length, 1, 'shown once');

@@ -18,7 +18,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
-import { TIMEOUT, pagesFor, waitReady, shown, waitForMessage } from './chat-page.js';
+import { TIMEOUT, pagesFor, waitReady, shown, waitForMessage, waitForOwn } from './chat-page.js';
 import { startServer } from '../../server/app.js';
 import { startTcpProxy } from '../fixtures/tcp-proxy.js';
 import { startHostileServer } from '../fixtures/hostile-server.js';
@@ -92,6 +92,8 @@ test('a server that stops answering: heartbeat_timeout within interval + timeout
   // The silent connection was abandoned; the waiting messages went out on the new one.
   const says = second.received.filter((f) => f.json?.type === 'say').map((f) => f.json.text);
   assert.deepStrictEqual(says, typed);
+  // Written is not acknowledged yet: wait for the acks before reading the states.
+  await waitForOwn(page, typed, 'delivered');
   const mine = (await shown(page)).filter((m) => typed.includes(m.text));
   assert.deepStrictEqual(mine.map((m) => [m.text, m.state]), typed.map((text) => [text, 'delivered']), 'each once, delivered');
   // And the heartbeat runs on the new connection.
