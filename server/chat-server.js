@@ -246,7 +246,16 @@ export function createChatServer(options = {}) {
       clients.delete(ws);
       if (!closing) store.setLocalOnline(clients.size);
     }));
-    ws.on('message', (data, isBinary) => guard(ws, () => onMessage(ws, client, data, isBinary)));
+    ws.on('message', (data, isBinary) => {
+      // ws goes on emitting what arrives after this server closed the
+      // connection (1001, 1011, 1012, 1013), until the client's Close frame.
+      // None of it is handled: its answers could not reach the client, which
+      // re-sends every unacknowledged message on its next connection, and a
+      // message stored now would overtake those before it that were refused
+      // or never handled.
+      if (ws.readyState !== WebSocket.OPEN) return;
+      guard(ws, () => onMessage(ws, client, data, isBinary));
+    });
 
     if (client.mode === 'v1') {
       // "welcome: First frame of every connection."

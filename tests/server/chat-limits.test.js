@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { createMemoryStore } from '../../server/chat-store.js';
 import { Client, startChat, refusedStatus, withDeadline, PROTOCOL } from './helpers.js';
 
 describe('rate limit (token bucket per connection)', () => {
@@ -215,6 +216,25 @@ describe('shutdown', () => {
     assert.match(received, /^HTTP\/1\.1 101 /);
     // The close frame was sent: opcode 0x88, code 1001 (0x03e9).
     assert.ok(received.includes('\x88'), 'close frame sent');
+  });
+
+  test('once it has closed a connection, nothing more from it is handled (its client re-sends what was not acknowledged)', async () => {
+    const memory = createMemoryStore();
+    const published = [];
+    const store = { ...memory, publish: (message) => { published.push(message.id); return memory.publish(message); } };
+    const server = await startChat({ store });
+    const alice = await Client.v1(server.url);
+    alice.send({ type: 'say', id: 'before', text: 'before the close' });
+    assert.equal((await alice.expect('ack')).id, 'before');
+    const closing = server.close();
+    // On its way while the server's Close frame is on its way to alice.
+    alice.send({ type: 'say', id: 'after', text: 'after the close' });
+    alice.send({ type: 'ping', nonce: 1 });
+    await withDeadline(closing, 'server.close()');
+    assert.deepEqual(await alice.waitClose(), { code: 1001, reason: 'server shutting down' });
+    assert.deepEqual(published, ['before']);
+    const answered = alice.frames.map((f) => JSON.parse(f.text)).filter((e) => e.type !== 'presence');
+    assert.deepEqual(answered, [], 'no answer to what came after the close');
   });
 
   test('after close() new connections are refused with 503', async () => {
