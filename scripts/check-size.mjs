@@ -12,6 +12,8 @@
 // the one-crossing transport path with the coalesced batch decoder about 1.5 kB,
 // the event batch about 2 kB; the full module's switch to the engine's URL
 // parser and the small entry's glue flags took 6.0 kB off it (57.8 -> 51.8 kB).
+// Taking a welcome that comes after the greeting timeout (resume_greeting) added
+// about 320 B to the chat (52.3 -> 52.6 kB), so its budget went up by 100 B.
 import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -25,7 +27,7 @@ const gzip = (file) => gzipSync(readFileSync(path.join(dist, file)), { level: 9 
 const WEBSOCKET_ENTRY = ['websocket.js', 'wasmchat-websocket.wasm'];
 const modules = readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'wasmchat.single.js' && !WEBSOCKET_ENTRY.includes(f));
 const builds = [
-  { name: 'chat client (ES module entry + wasmchat.wasm)', files: [...modules, 'wasmchat.wasm'], budget: 52_500 },
+  { name: 'chat client (ES module entry + wasmchat.wasm)', files: [...modules, 'wasmchat.wasm'], budget: 52_600 },
   // What a page that imports only WasmWebSocket downloads (issue 10: <= 15 kB).
   { name: 'WasmWebSocket alone (wasmchat/websocket: websocket.js + wasmchat-websocket.wasm)', files: WEBSOCKET_ENTRY, budget: 15_000 },
   { name: 'single-file embed (wasmchat.single.js)', files: ['wasmchat.single.js'], budget: 65_500 },

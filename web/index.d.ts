@@ -133,9 +133,11 @@ export interface ChatClientOptions {
   connectTimeout?: number;
   /**
    * Wait for the server's welcome before assuming a plain server. Default
-   * 1500. It counts from the open event and covers the welcome's transfer: a
-   * server whose history is large (megabytes) over a slow link needs more,
-   * or its welcome arrives after the switch to plain and is shown as text.
+   * 1500, from the open event. A welcome that is slower (a slow link, a
+   * history of megabytes) but is the first frame, within `connectTimeout`
+   * more, still switches the connection to wasmchat.v1: a second `open`
+   * event with mode `v1`, and what was typed meanwhile goes again as
+   * messages.
    */
   greetingTimeout?: number;
   /** wasmchat.v1 ping period, and the silence that means a dead connection. Defaults 15000 and 5000. */

@@ -117,7 +117,24 @@ void ChatClient::on_open() {
   // protocol header alone proves nothing: only a welcome confirms v1.
   if (transport_->protocol() != protocol::subprotocol) return become_open(Mode::plain);
   set_state(ConnectionState::greeting);
-  greeting_timer_.start(options_.greeting_timeout_ms, [this] { become_open(Mode::plain); });
+  greeting_timer_.start(options_.greeting_timeout_ms, [this] {
+    provisional_plain_ = true;
+    become_open(Mode::plain);
+    greeting_timer_.start(options_.connect_timeout_ms, [this] { confirm_plain(); });
+  });
+}
+
+void ChatClient::confirm_plain() {
+  if (!std::exchange(provisional_plain_, false)) return;
+  greeting_timer_.stop();
+  outbox_.drop_sent();
+}
+
+void ChatClient::resume_greeting() {
+  provisional_plain_ = false;
+  greeting_timer_.stop();
+  outbox_.requeue_unacknowledged();
+  set_state(ConnectionState::greeting);
 }
 
 void ChatClient::on_frame(const MessageEvent& message) {
@@ -129,6 +146,7 @@ void ChatClient::on_frame(const MessageEvent& message) {
   heartbeat_.frame_received();  // any frame proves the connection alive
 
   if (!message.is_text()) {
+    confirm_plain();
     const auto bytes = std::get<std::span<const std::byte>>(message.data);
     const std::string_view raw(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (state_ == ConnectionState::greeting) become_open(Mode::plain);
@@ -139,8 +157,16 @@ void ChatClient::on_frame(const MessageEvent& message) {
   }
 
   const auto text = std::get<std::string_view>(message.data);
-  if (mode_ == Mode::plain) return show_plain(std::string(text));
+  if (mode_ == Mode::plain && !provisional_plain_) return show_plain(std::string(text));
   auto envelope = protocol::decode(text);
+  if (provisional_plain_) {
+    // After the user's close() nothing reopens: the connection ends as it is.
+    if (user_closed_ || !std::holds_alternative<protocol::Welcome>(envelope)) {
+      confirm_plain();
+      return show_plain(std::string(text));
+    }
+    resume_greeting();  // the welcome below makes the connection v1
+  }
   if (state_ == ConnectionState::greeting) {
     if (auto* welcome = std::get_if<protocol::Welcome>(&envelope)) return on_welcome(std::move(*welcome));
     // First frame is not a welcome: not our protocol after all; show it.
@@ -271,10 +297,11 @@ void ChatClient::flush() {
       if (!write_v1_frame()) return;
       continue;
     }
-    // Plain mode: one text frame per message, final once written.
+    // Plain mode: one text frame per message, final once written (once the
+    // connection is plain for good, see provisional_plain_).
     if (!write(next->text)) return;  // closing: the close event will requeue
     OwnMessageChanged changed{next->id, next->text, DeliveryState::sent, {}};
-    outbox_.mark_next_sent(/*final=*/true);
+    outbox_.mark_next_sent(/*final=*/!provisional_plain_);
     emit(std::move(changed));
   }
 }
@@ -344,6 +371,7 @@ void ChatClient::after_connection_lost(std::uint16_t code, std::string reason, b
   greeting_timer_.stop();
   flush_timer_.stop();
   heartbeat_.stop();
+  confirm_plain();
   // Unacknowledged v1 messages go out again, with their ids, after reconnecting.
   if (mode_ == Mode::v1) outbox_.requeue_unacknowledged();
 

@@ -139,6 +139,12 @@ class ChatClient {
   void on_envelope(protocol::ServerEnvelope envelope);
   void on_chat_message(const protocol::ChatMessage& message);
   void on_welcome(protocol::Welcome welcome);
+  /// The greeting timeout took the connection for plain, and its first frame
+  /// is a welcome after all: back to greeting, what went out as text queued
+  /// again, so that the welcome makes it v1 (see provisional_plain_).
+  void resume_greeting();
+  /// The connection is plain for good: what went out as text is final.
+  void confirm_plain();
   void on_close(const CloseEvent& close);
   void become_open(Mode mode);
   void show_plain(std::string text);
@@ -190,6 +196,13 @@ class ChatClient {
   // The server answered `unavailable` (it could not store): nothing is
   // written before this time, then the unacknowledged messages go again.
   Millis hold_until_ = 0;
+  // From a greeting timeout on a connection whose header said wasmchat.v1
+  // until its first frame (or connect_timeout_ms more): a late welcome (a
+  // slow link, a history of megabytes) still makes it v1. Until then what is
+  // written as text stays in the outbox as sent, to go again as `say`s if it
+  // was a v1 server after all (which refuses each text frame: a
+  // `bad_envelope` error without an id, reported as any other).
+  bool provisional_plain_ = false;
 
   Timer connect_timer_;
   Timer greeting_timer_;

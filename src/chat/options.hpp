@@ -43,9 +43,9 @@ struct ChatOptions {
   Millis connect_timeout_ms = 10'000;
 
   /// How long to wait for the server's welcome before assuming a plain server,
-  /// from the open event: it covers the welcome's transfer, so a server with a
-  /// history of megabytes over a slow link needs more (a welcome after the
-  /// switch to plain is shown as text).
+  /// from the open event. A slower welcome (a slow link, a history of
+  /// megabytes) that is the first frame, within connect_timeout_ms more, still
+  /// makes the connection v1 (ChatClient::resume_greeting).
   Millis greeting_timeout_ms = 1500;
   /// wasmchat.v1 liveness: ping period, and how long a silence means "dead".
   Millis heartbeat_interval_ms = 15'000;

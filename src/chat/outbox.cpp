@@ -111,6 +111,18 @@ void Outbox::requeue_unacknowledged() noexcept {
   queued_ = messages_.size();
 }
 
+void Outbox::drop_sent() noexcept {
+  for (auto it = messages_.begin(); it != messages_.end();) {
+    if (it->state != DeliveryState::sent) {
+      ++it;
+      continue;
+    }
+    bytes_ -= it->text.size();
+    count(*it, -1);
+    it = messages_.erase(it);
+  }
+}
+
 std::deque<OutgoingMessage> Outbox::take_all() noexcept {
   queued_ = 0;
   bytes_ = 0;

@@ -65,6 +65,8 @@ class Outbox {
   /// Every sent-but-unacknowledged message goes back to queued, in order, to
   /// be re-sent with its original id after a reconnection.
   void requeue_unacknowledged() noexcept;
+  /// Removes every sent message: nothing will acknowledge them (plain mode).
+  void drop_sent() noexcept;
   /// Empties the outbox, returning what it held (to be reported failed).
   [[nodiscard]] std::deque<OutgoingMessage> take_all() noexcept;
 

@@ -6,9 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
-import { pagesFor, statusOf, waitForState, say, shown, waitForMessage } from './chat-page.js';
+import { pagesFor, statusOf, waitForState, say, shown, waitForMessage, waitForOwn } from './chat-page.js';
 import { startServer } from '../../server/app.js';
 import { startClassicRelay } from '../fixtures/classic-relay.js';
+import { startHostileServer } from '../fixtures/hostile-server.js';
 
 let browser;
 let server;
@@ -89,5 +90,27 @@ test('a message typed before the mode is known waits, then goes out in plain mod
   assert.equal((await shown(listener.page)).filter((m) => m.text === text).length, 1);
   assert.deepStrictEqual((await early.page.evaluate(() => window.__own)).map((e) => e.state), ['queued', 'sent']);
   assert.equal(await statusOf(early.page, 'outbox'), '0');
+  pages.assertClean();
+});
+
+test('a welcome slower than greetingTimeout still makes the connection v1: a message typed meanwhile is delivered once', async (t) => {
+  // The welcome comes 4 s after the handshake (a slow link, a history of
+  // megabytes): long enough for the page to switch to plain and for the test
+  // to type there, through a few driver round trips (WebKit's are slow).
+  const hostile = await startHostileServer({ welcomeDelayMs: 4000 });
+  t.after(() => hostile.close());
+  const pages = pagesFor(t, browser);
+  const { page } = await pages.open(server.url, { server: hostile.url, greetingTimeout: 300 });
+  await waitForState(page, 'open (plain)');
+  const text = 'typed before the welcome';
+  assert.equal((await say(page, text)).accepted, true);
+  await waitForState(page, 'open (v1)');
+  await waitForOwn(page, [text], 'delivered');
+  const conn = await hostile.connection(0);
+  // Out once as a text frame (plain), then again as a say with its id.
+  const mine = conn.received.filter((f) => f.text === text || f.json?.text === text);
+  assert.deepStrictEqual(mine.map((f) => f.json?.type ?? 'text'), ['text', 'say']);
+  assert.deepStrictEqual((await shown(page)).filter((m) => m.text === text).map((m) => [m.own, m.state]), [[true, 'delivered']]);
+  assert.deepStrictEqual((await page.evaluate(() => window.__own)).map((e) => e.state), ['queued', 'sent', 'sent', 'delivered']);
   pages.assertClean();
 });

@@ -179,6 +179,8 @@ class Session {
       case 8:
         if (can_receive) {
           alive_at_ = scheduler_.now();
+          ++frames_seen_;
+          end_provisional(false);
           socket->receive_binary(in_.sized());
         }
         break;
@@ -237,13 +239,41 @@ class Session {
 
   void accept(FakeTransport& socket, std::string protocol) {
     accepted_ = network_.opened;
+    accepted_v1_ = protocol == "wasmchat.v1";
+    frames_seen_ = 0;
     socket.accept(std::move(protocol));
+  }
+
+  // The client's provisional plain mode (ChatClient::resume_greeting): a
+  // greeting timeout on a v1 header and no frame yet. What it writes as text
+  // meanwhile is not final until the first frame (a welcome queues it again),
+  // connect_timeout_ms, or the end of the connection.
+  void end_provisional(bool welcome) {
+    if (!provisional_) return;
+    provisional_ = false;
+    for (const auto& id : held_) {
+      Own& own = own_.at(id);
+      if (own.final) continue;
+      if (welcome) own.last = DeliveryState::queued;  // to be sent again, as a say
+      else own.final = true;
+    }
+    held_.clear();
   }
 
   void receive_text(FakeTransport* socket, const std::string& text) {
     FUZZ_CHECK(utf8::is_valid(text), "harness bug: invalid text frame");
+    ++frames_seen_;
+    const bool fits = text.size() <= options_.max_incoming_bytes;
+    const bool late_welcome = provisional_ && fits && !user_closed_ && std::holds_alternative<protocol::Welcome>(decoded(text));
+    resuming_ = late_welcome;
+    if (late_welcome) {
+      // What it wrote while plain was text; the v1 frames start now.
+      checked_socket_ = network_.opened;
+      checked_frames_ = socket->sent.size();
+    }
+    end_provisional(late_welcome);
     // Follow what the client learns from a welcome, to check what it shows.
-    if (text.size() <= options_.max_incoming_bytes && client_->mode() != Mode::plain) {
+    if (fits && (client_->mode() != Mode::plain || late_welcome)) {
       if (auto* welcome = std::get_if<protocol::Welcome>(&decoded(text))) {
         if (welcome->session != session_) {
           session_ = welcome->session;
@@ -472,10 +502,15 @@ class Session {
                    [&](const Received& r) { on_received(r); },
                    [&](const Opened& o) {
                      alive_at_ = scheduler_.now();
+                     if (o.mode == Mode::plain && accepted_v1_ && frames_seen_ == 0) {
+                       provisional_ = true;
+                       provisional_until_ = scheduler_.now() + options_.connect_timeout_ms;
+                     }
                      FUZZ_CHECK(state() == ConnectionState::open, "Opened while " + std::string(to_string(state())));
                      FUZZ_CHECK(o.mode == Mode::v1 || o.mode == Mode::plain, "Opened with mode unknown");
                    },
                    [&](const Closed& c) {
+                     end_provisional(false);
                      const auto now = state();
                      FUZZ_CHECK(now == ConnectionState::reconnecting || now == ConnectionState::offline ||
                                     now == ConnectionState::closed,
@@ -516,7 +551,10 @@ class Session {
       case CS::greeting:
         legal = to == CS::greeting || to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed;
         break;
-      case CS::open: legal = to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed; break;
+      case CS::open:
+        legal = to == CS::open || to == CS::reconnecting || to == CS::offline || to == CS::closed ||
+                (to == CS::greeting && resuming_);  // a late welcome (ChatClient::resume_greeting)
+        break;
       case CS::reconnecting: legal = to == CS::connecting || to == CS::offline || to == CS::closed; break;
       case CS::offline: legal = to == CS::offline || to == CS::connecting || to == CS::closed; break;
       case CS::closed: legal = false; break;
@@ -562,7 +600,8 @@ class Session {
         own.sent_after = retry_refusals_;
         own.on_wire = true;
         if (client_->mode() == Mode::v1) check_pacing();
-        if (client_->mode() == Mode::plain) own.final = true;  // no ack in plain mode
+        if (client_->mode() == Mode::plain && provisional_) held_.push_back(c.id);
+        else if (client_->mode() == Mode::plain) own.final = true;  // no ack in plain mode
         break;
       }
       case DeliveryState::delivered:
@@ -630,6 +669,7 @@ class Session {
 
   void check_step_end() {
     const std::string after = " (after op " + std::to_string(op_) + ")";
+    if (provisional_ && scheduler_.now() >= provisional_until_) end_provisional(false);
     // The outbox bounds, and its accounting: exactly the non-final messages.
     FUZZ_CHECK(client_->outbox_size() <= options_.max_outbox_messages, "outbox over its message bound" + after);
     FUZZ_CHECK(client_->outbox_bytes() <= options_.max_outbox_bytes, "outbox over its byte bound" + after);
@@ -748,6 +788,12 @@ class Session {
   chat::Millis alive_at_ = 0;  ///< when the client last heard from its server (or opened)
   std::size_t traced_frames_ = 0;
   std::size_t accepted_ = 0;  ///< network.opened of the last socket that opened
+  bool accepted_v1_ = false;  ///< that socket's server selected wasmchat.v1
+  std::size_t frames_seen_ = 0;  ///< frames delivered on it
+  bool provisional_ = false;  ///< see end_provisional()
+  bool resuming_ = false;     ///< the frame being delivered is a late welcome
+  chat::Millis provisional_until_ = 0;
+  std::vector<std::string> held_;  ///< written as text while provisional
   std::size_t checked_socket_ = 0;
   std::size_t checked_frames_ = 0;
 };

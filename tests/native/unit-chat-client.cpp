@@ -45,7 +45,64 @@ TEST_CASE("negotiation: silence until the greeting timeout means plain; typed me
   CHECK(s.client->mode() == Mode::plain);
   CHECK(s.socket().sent == std::vector<std::string>{"typed early"});
   CHECK(s.states_of(id) == std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent});
-  CHECK(s.client->outbox_size() == 0);  // plain: final once sent
+  // Held until the first frame shows that no welcome is coming, then final.
+  CHECK(s.client->outbox_size() == 1);
+  s.socket().receive_text("typed early");  // a plain relay: everyone's text, ours included
+  CHECK(s.client->outbox_size() == 0);
+  CHECK(s.texts_shown() == std::vector<std::string>{"typed early"});
+  CHECK(s.states_of(id) == std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent});
+}
+
+TEST_CASE("negotiation: a welcome after the greeting timeout still makes the connection v1; what went out as text goes again as says") {
+  // A slow link or a history of megabytes: the welcome takes longer than greetingTimeout.
+  ChatOptions options;
+  options.greeting_timeout_ms = 1000;
+  Session s(options);
+  s.socket().accept("wasmchat.v1");
+  const auto early = s.send("typed early");
+  s.scheduler.advance(1000);
+  const auto meanwhile = s.send("typed meanwhile");
+  CHECK(s.client->mode() == Mode::plain);
+  CHECK(s.socket().sent == std::vector<std::string>{"typed early", "typed meanwhile"});
+
+  s.socket().receive_text(welcome("s1", message(1, "old-1", "earlier")));
+  CHECK(s.client->mode() == Mode::v1);
+  REQUIRE(s.all<Opened>().size() == 2);
+  CHECK(s.all<Opened>()[0].mode == Mode::plain);
+  CHECK(s.all<Opened>()[1].mode == Mode::v1);
+  CHECK(s.texts_shown() == std::vector<std::string>{"earlier"});  // the history, not the welcome as text
+  // The server refused each text frame (no id): reported, and nothing is lost.
+  s.socket().receive_text(R"({"type":"error","code":"bad_envelope","message":"invalid JSON"})");
+  s.socket().receive_text(R"({"type":"error","code":"bad_envelope","message":"invalid JSON"})");
+  CHECK(s.all<ErrorOccurred>().size() == 2);
+  // Both went again as says, with their ids, in order.
+  const std::vector<std::string> after(s.socket().sent.begin() + 2, s.socket().sent.end());
+  REQUIRE(after.size() == 2);
+  CHECK(after[0] == R"({"id":")" + early + R"(","text":"typed early","type":"say"})");
+  CHECK(after[1] == R"({"id":")" + meanwhile + R"(","text":"typed meanwhile","type":"say"})");
+  s.socket().receive_text(ack(early, 2));
+  s.socket().receive_text(ack(meanwhile, 3));
+  CHECK(s.states_of(early) == std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent, DeliveryState::sent,
+                                                         DeliveryState::delivered});
+  CHECK(s.client->outbox_size() == 0);
+}
+
+TEST_CASE("negotiation: after the greeting timeout, a server silent for connectTimeout more is plain for good") {
+  ChatOptions options;
+  options.greeting_timeout_ms = 1000;
+  options.connect_timeout_ms = 5000;
+  Session s(options);
+  s.socket().accept("wasmchat.v1");
+  s.scheduler.advance(1000);
+  const auto id = s.send("into the silence");
+  CHECK(s.client->outbox_size() == 1);
+  s.scheduler.advance(5000);
+  CHECK(s.client->outbox_size() == 0);
+  CHECK(s.states_of(id) == std::vector<DeliveryState>{DeliveryState::queued, DeliveryState::sent});
+  // A welcome now is shown as text: the connection is plain.
+  s.socket().receive_text(welcome("s1"));
+  CHECK(s.client->mode() == Mode::plain);
+  CHECK(s.texts_shown().size() == 1);
 }
 
 TEST_CASE("negotiation: no subprotocol selected is plain at once; binary frames decode as UTF-8 with U+FFFD") {
