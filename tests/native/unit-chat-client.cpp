@@ -87,6 +87,19 @@ TEST_CASE("negotiation: a welcome after the greeting timeout still makes the con
   CHECK(s.client->outbox_size() == 0);
 }
 
+TEST_CASE("negotiation: after the user's close(), a late welcome does not reopen the connection") {
+  ChatOptions options;
+  options.greeting_timeout_ms = 1000;
+  Session s(options);
+  s.socket().accept("wasmchat.v1");
+  s.scheduler.advance(1000);
+  REQUIRE(s.client->close().ok());
+  s.socket().receive_text(welcome("s1"));
+  CHECK(s.client->mode() == Mode::plain);
+  CHECK(s.all<Opened>().size() == 1);
+  CHECK(s.client->state() != ConnectionState::greeting);
+}
+
 TEST_CASE("negotiation: after the greeting timeout, a server silent for connectTimeout more is plain for good") {
   ChatOptions options;
   options.greeting_timeout_ms = 1000;
