@@ -36,6 +36,14 @@ const DEFAULTS = Object.freeze({
   // Whether the welcome offers `coalesce` (batch frames to clients that ask,
   // see deliverMessage()); false: one frame per envelope to every client.
   coalesce: true,
+  // A coalesced batch is flushed once its messages reach this many bytes
+  // (it is one frame: a batch can pass it by one message). The client decodes
+  // and dispatches a whole frame in one task, and a page renders only
+  // between tasks: 16 KiB (about 150 chat messages) keeps that task at a few
+  // ms. With 64 KiB batches a page in a 50,000-message burst had frames over
+  // 50 ms (the render benchmark, docs/benchmarks.md); the frame count costs
+  // nothing measurable. Capped by maxFrameBytes.
+  maxBatchBytes: 16384,
   store: null, // a ChatStore (chat-store.js); null: in memory, this process only
   // (request: AuthRequest) => Identity | null | Promise<Identity | null>, see
   // docs/protocol.md "Authentication"; null: everyone is a guest.
@@ -451,9 +459,9 @@ export function createChatServer(options = {}) {
     pending.messages.push(text);
     pending.bytes += text.length;
     touch(ws, client);
-    // A batch stays within what the client accepts in one frame; its ack
-    // stays behind for the turn-end flush.
-    if (pending.bytes >= config.maxFrameBytes) {
+    // A full batch goes now (maxBatchBytes); its ack stays behind for the
+    // turn-end flush.
+    if (pending.bytes >= Math.min(config.maxBatchBytes, config.maxFrameBytes)) {
       const { ack, ackSeq } = pending;
       pending.ack = null;
       flushPending(ws, client);
@@ -820,7 +828,7 @@ function resolveOptions(options) {
   for (const key of ['historySize', 'idMemory', 'closeTimeoutMs', 'maxBufferedBytes']) {
     if (!isInt(config[key])) throw new TypeError(`createChatServer: ${key} must be an integer >= 0`);
   }
-  for (const key of ['maxCodePoints', 'maxFrameBytes', 'messagesPerSecond', 'authenticateTimeoutMs']) {
+  for (const key of ['maxCodePoints', 'maxFrameBytes', 'maxBatchBytes', 'messagesPerSecond', 'authenticateTimeoutMs']) {
     if (!isInt(config[key]) || config[key] < 1) throw new TypeError(`createChatServer: ${key} must be an integer >= 1`);
   }
   if (config.allowedOrigins !== null && !(Array.isArray(config.allowedOrigins) && config.allowedOrigins.every((o) => typeof o === 'string'))) {

@@ -9,6 +9,15 @@ const readyStates = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 export const DEFAULT_MAX_MESSAGES = 500;
 
 /**
+ * Lines built per animation frame at most, newest first; the rest of the
+ * newest maxMessages are built in the frames after. In a burst, building
+ * 500 lines (and laying them out) in one frame was the main part of the
+ * frames over 50 ms (docs/benchmarks.md, rendering a burst); 100 lines
+ * fill more than a screen.
+ */
+const LINES_PER_FRAME = 100;
+
+/**
  * Wires `root` (a Document or ShadowRoot holding the markup) to `client`.
  * New lines, state changes of own lines and the status fields are written
  * once per animation frame, however many messages arrived, and only the
@@ -22,13 +31,16 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
   const messages = $('messages');
   const problem = $('problem');
 
-  // Lines since the last frame, oldest first, as data: a line's elements are
-  // made only if it is among the newest maxMessages when the frame comes (a
-  // burst of thousands between two frames builds 500, not thousands to drop).
-  // A line is { className, from, text }, and for own lines also id, detail
-  // (the latest state event), then div and stateSpan once built;
-  // own lines by id, so a state change finds its line before it is in the DOM.
-  let pending = [];
+  // The newest maxMessages lines, oldest first, as data: a line's elements
+  // are made only when a frame comes and it is still among them (a burst of
+  // thousands between two frames builds at most maxMessages, not thousands
+  // to drop). A line is { from, text }, and for own lines also id and
+  // detail (the latest state event); div (and stateSpan) once built.
+  // `lines` are those of earlier frames (built or not yet), `arrived` those
+  // since the last one; own lines by id, so a state change finds its line
+  // before it is in the DOM.
+  let lines = [];
+  let arrived = [];
   let frame = 0;
   const ownLines = new Map();  // id -> own line; `.div` once it is in the DOM
   const stateChanged = new Set();  // own lines in the DOM whose state changed since the last frame
@@ -36,36 +48,52 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
 
   function schedule() {
     // Hidden pages get no animation frames; a timer keeps them current.
-    frame ||= document.hidden ? setTimeout(render, 100) : requestAnimationFrame(render);
+    frame ||= document.hidden ? setTimeout(() => render(), 100) : requestAnimationFrame(() => render());
   }
 
-  function render() {
+  /** Writes what changed since the last frame, building at most `budget` lines. */
+  function render(budget = LINES_PER_FRAME) {
     frame = 0;
-    const first = Math.max(0, pending.length - maxMessages);
-    for (let i = 0; i < first; i++) if (pending[i].id) ownLines.delete(pending[i].id);  // never shown
-    const fragment = document.createDocumentFragment();
-    for (let i = pending.length - 1; i >= first; i--) fragment.append(build(pending[i]));  // newest on top
-    pending = [];
-    messages.prepend(fragment);
-    while (messages.childElementCount > maxMessages) {
-      const oldest = messages.lastElementChild;
-      if (oldest.dataset.id) ownLines.delete(oldest.dataset.id);
-      oldest.remove();
+    lines = lines.concat(arrived);
+    arrived = [];
+    for (const line of lines.splice(0, lines.length - maxMessages)) {
+      line.div?.remove();
+      ownLines.delete(line.id);
     }
+    // Newest first: a line not yet built goes right below the nearest newer
+    // line in the DOM (on top if there is none), runs of them as one fragment.
+    let above = null;
+    let run = null;
+    const place = () => {
+      if (run) above ? above.after(run) : messages.prepend(run);
+      run = null;
+    };
+    for (let i = lines.length; i--;) {
+      const line = lines[i];
+      if (line.div) {
+        place();
+        above = line.div;
+      } else if (budget-- > 0) {
+        (run ??= new DocumentFragment()).append(build(line));
+      } else {
+        schedule();  // older lines still to build
+        break;
+      }
+    }
+    place();
     for (const own of stateChanged) showState(own);
     stateChanged.clear();
     if (statusStale) showStatus();
   }
 
   function build(entry) {
-    const div = document.createElement('div');
-    div.className = entry.className;
-    div.setAttribute('part', entry.className.split(' ').map((c) => (c === 'message' ? 'message' : `message-${c}`)).join(' '));
+    const div = (entry.div = document.createElement('div'));
+    div.className = entry.id ? 'message own' : 'message';
+    div.setAttribute('part', entry.id ? 'message message-own' : 'message');
     if (entry.from) span(div, 'from', entry.from);
     span(div, 'text', entry.text);
     if (entry.id) {
       div.dataset.id = entry.id;
-      entry.div = div;
       entry.stateSpan = span(div, 'state', '');
       showState(entry);
     }
@@ -97,7 +125,7 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
 
   const onMessage = ({ detail }) => {
     if (!detail.own) {
-      pending.push({ className: 'message', from: detail.from, text: detail.text });
+      arrived.push({ from: detail.from, text: detail.text });
       schedule();
       return;
     }
@@ -107,9 +135,9 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
     let own = ownLines.get(detail.id);
     if (!own) {
       if (detail.state !== 'queued' || !detail.text) return;
-      own = { className: 'message own', from: client.name || 'me', text: detail.text, id: detail.id, detail };
+      own = { from: client.name || 'me', text: detail.text, id: detail.id, detail };
       ownLines.set(detail.id, own);
-      pending.push(own);
+      arrived.push(own);
     }
     own.detail = detail;
     if (own.div) stateChanged.add(own);
@@ -156,7 +184,7 @@ export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES 
 
   return () => {
     clearInterval(timer);
-    if (frame) render();
+    if (frame) render(Infinity);
     for (const [type, listener] of listeners) client.removeEventListener(type, listener);
     publish.onsubmit = null;
     if (nick) nick.onsubmit = null;

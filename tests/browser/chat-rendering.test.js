@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './harness.js';
-import { pagesFor, statusOf, waitReady, say, shown, waitForMessage, waitAllDelivered } from './chat-page.js';
+import { WebSocket } from 'ws';
+import { pagesFor, statusOf, waitReady, say, shown, waitForMessage, waitAllDelivered, TIMEOUT } from './chat-page.js';
 import { startServer } from '../../server/app.js';
 
 let browser;
@@ -66,5 +67,45 @@ test('emoji and Chinese text at exactly the length limit arrive intact; one more
   // Refused before the outbox: nothing new on either page.
   assert.equal((await shown(alice.page)).length, 3);
   assert.equal(await statusOf(alice.page, 'outbox'), '0');
+  pages.assertClean();
+});
+
+// web/chat-view.js builds at most 100 lines per animation frame, newest
+// first, and the older ones of the newest maxMessages in the frames after.
+// A `batch` frame from the server (about 150 messages: maxBatchBytes) is
+// dispatched in one task, so one frame sees more arrive than it builds.
+test('a burst: at most 100 lines built per frame, and then the newest maxMessages in order, each once', async (t) => {
+  const server = await startServer({ port: 0, messagesPerSecond: 1000 });
+  t.after(() => server.close());
+  const pages = pagesFor(t, browser);
+  const { page } = await pages.open(server.url, { nickname: 'reader', maxMessages: 200 });
+  await waitReady(page, 'reader');
+  await page.evaluate(() => {
+    window.__burst = { mostAdded: 0, mostPerTask: 0 };
+    let added = 0;
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) added++;
+      window.__burst.mostAdded = Math.max(window.__burst.mostAdded, added);
+      added = 0;
+    }).observe(document.getElementById('messages'), { childList: true });
+    let inTask = 0;
+    window.chat.addEventListener('message', () => {
+      if (inTask++ === 0) setTimeout(() => { window.__burst.mostPerTask = Math.max(window.__burst.mostPerTask, inTask); inTask = 0; });
+    });
+  });
+  const injector = new WebSocket(server.url.replace(/^http/, 'ws') + 'ws', 'wasmchat.v1');
+  t.after(() => injector.close());
+  await new Promise((resolve, reject) => { injector.once('message', resolve); injector.once('error', reject); });
+  const texts = Array.from({ length: 250 }, (_, i) => `b${String(i).padStart(3, '0')}`);
+  injector.send(JSON.stringify({ type: 'batch', items: texts.map((text) => ({ type: 'say', id: text, text })) }));
+  const newest = texts.slice(-200);
+  await page.waitForFunction((expected) => {
+    const lines = [...document.querySelectorAll('#messages > div.message')].map((d) => d.querySelector('.text').textContent);
+    return lines.length === expected.length && lines.every((text, i) => text === expected[expected.length - 1 - i]);
+  }, newest, { timeout: TIMEOUT });
+  const burst = await page.evaluate(() => window.__burst);
+  assert.ok(burst.mostPerTask > 100, `a task dispatched ${burst.mostPerTask} messages (the test needs more than 100)`);
+  assert.ok(burst.mostAdded <= 100, `a frame added ${burst.mostAdded} lines`);
+  assert.deepStrictEqual((await shown(page)).map((m) => m.text), newest);
   pages.assertClean();
 });

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { Client, startChat } from './helpers.js';
+import { createChatServer } from '../../server/chat-server.js';
 
 async function withChat(options, body) {
   const server = await startChat(options);
@@ -86,6 +87,30 @@ describe('coalescing', () => {
       // Nothing of the sender's own acks leaks to a reader.
       assert.equal(flat.filter((e) => e.type === 'ack').length, 0);
       for (const c of [sender, reader, old]) c.close();
+    });
+  });
+
+  test('a batch goes out once its messages reach maxBatchBytes: a burst reaches a reader as several frames', async () => {
+    assert.throws(() => createChatServer({ maxBatchBytes: 0 }), /maxBatchBytes must be an integer >= 1/);
+    await withChat({ messagesPerSecond: 1000, maxBatchBytes: 1024 }, async (server) => {
+      const sender = await Client.v1(server.url);
+      const reader = await Client.v1(server.url);
+      reader.send({ type: 'features', features: ['coalesce'] });
+      await reader.sync(1);
+      await sender.sync(1);
+      const ids = Array.from({ length: 100 }, (_, i) => `m${i}`);
+      sender.send({ type: 'batch', items: ids.map((id) => ({ type: 'say', id, text: `text of ${id}` })) });
+      const { frames, flat } = await received(reader);
+      assert.deepEqual(flat.filter((e) => e.type === 'message').map((e) => e.id), ids);
+      const batches = frames.filter((e) => e.type === 'batch');
+      // Each envelope is about 100 bytes: 10 per batch, the last one over the bound.
+      assert.ok(batches.length >= 8, `${batches.length} batches for 100 messages`);
+      for (const batch of batches) {
+        const bytes = batch.messages.map((m) => JSON.stringify(m).length);
+        const sum = bytes.reduce((a, b) => a + b, 0);
+        assert.ok(sum - bytes.at(-1) < 1024, `a batch of ${batch.messages.length} messages, ${sum} bytes`);
+      }
+      for (const c of [sender, reader]) c.close();
     });
   });
 
