@@ -401,10 +401,12 @@ burst; "last one shown after" is from the injector's first send to that frame (\
 The raw numbers also give when the injector had all its acks (the server had written every
 broadcast): when that is close to "last shown", the server, not the page, set the pace.
 Long frames: \`long-animation-frame\` entries over 50 ms (PerformanceObserver) between the
-chat opening and the last message shown, and gaps over 50 ms between consecutive
+chat opening and the end (the last message shown, then until the count of lines held for three
+frames: the chat view builds at most 100 lines per frame, newest first, and the older ones it
+keeps in the frames after), and gaps over 50 ms between consecutive
 \`requestAnimationFrame\` callbacks after the first message appeared; "LoAF>50 time" in the raw numbers
 splits the long frames' time into rendering (from \`renderStart\`) and the scripts by invoker. "lines kept" and "nodes
-in #messages" are \`#messages\`' child elements and all its descendant elements at the end.`,
+in #messages" are \`#messages\`' child elements and all its descendant elements at that end.`,
   open: `Playwright (a handful of frames per sample, so DevTools does not matter here), one browser,
 a new browser context (empty HTTP cache, no compiled-code cache) per sample, samples
 interleaved native, page, single. An init script records \`performance.now()\` at \`open\`: for
