@@ -20,9 +20,10 @@ const LINES_PER_FRAME = 100;
 /**
  * Wires `root` (a Document or ShadowRoot holding the markup) to `client`.
  * New lines, state changes of own lines and the status fields are written
- * once per animation frame, however many messages arrived, and only the
- * newest `maxMessages` lines stay in the DOM, so a burst never blocks the
- * page. Returns a function that unbinds it.
+ * once per animation frame, however many messages arrived (new lines at
+ * most LINES_PER_FRAME per frame, newest first), and only the newest
+ * `maxMessages` lines stay in the DOM, so a burst never blocks the page.
+ * Returns a function that unbinds it.
  */
 export function bindChatView(root, client, { maxMessages = DEFAULT_MAX_MESSAGES } = {}) {
   const $ = (id) => root.querySelector(`#${id}`);

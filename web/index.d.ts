@@ -286,7 +286,9 @@ export declare function defineChatElement(tagName?: string): { new (): WasmChatE
  * with input `message`, optional `form[name=nick]`, `#messages`, `#problem`,
  * `#state`, `#ready-state`, `#buffered-amount`, `#outbox`, `#online`) to a
  * client, as the page and <wasm-chat> do. New lines are added once per
- * animation frame; only the newest `maxMessages` (default 500) stay.
+ * animation frame, at most 100 per frame, newest first (in a burst the older
+ * ones follow in the next frames); only the newest `maxMessages` (default
+ * 500) stay.
  * Returns a function that unbinds it.
  */
 export declare function bindChatView(root: Document | ShadowRoot, client: ChatClient,
